@@ -1,0 +1,71 @@
+# casework — `make help` lists the commands.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR := casework/web/static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export CASEWORK_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: help install assets run test lint typecheck test-unit test-sqlite test-postgres test-e2e bench clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+$(VENDOR)/.fetched: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk $(VENDOR)/moj
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/assets
+	cp node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.css node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js $(VENDOR)/moj/
+	cp -r node_modules/@ministryofjustice/frontend/moj/assets $(VENDOR)/moj/assets
+	touch $@
+
+assets: $(VENDOR)/.fetched ## Fetch GOV.UK Frontend and MOJ Frontend from npm
+
+run: install assets ## Serve the app on SQLite with demo data (http://127.0.0.1:5000)
+	$(BIN)/casework db upgrade
+	$(BIN)/casework demo ensure
+	$(BIN)/casework run --host $(HOST) --port $(PORT)
+
+lint: install ## ruff, import-linter, bandit, pip-audit (where reachable)
+	$(BIN)/ruff check casework config tests bench migrations
+	$(BIN)/ruff format --check casework config tests bench migrations
+	$(BIN)/lint-imports --config setup.cfg
+	$(BIN)/bandit -q -c setup.cfg -r casework config -ll
+	@if [ -n "$$CASEWORK_PIP_AUDIT" ]; then $(BIN)/pip-audit --skip-editable -r requirements/constraints.txt; \
+	  else echo "pip-audit: set CASEWORK_PIP_AUDIT=1 to query the vulnerability database"; fi
+
+typecheck: install ## mypy (strict on the pure modules and services)
+	$(BIN)/mypy casework config
+
+test-unit: install ## Pure rules, no app, no database
+	$(BIN)/pytest -q -n auto tests/unit
+
+test-sqlite: install assets ## Services, web, API and migrations on SQLite
+	$(BIN)/pytest -q -n auto tests/unit tests/services tests/web tests/api tests/migrations tests/cli
+
+test-postgres: install ## The database suites again on PostgreSQL ($$CASEWORK_TEST_DATABASE_URL)
+	@if [ -z "$$CASEWORK_TEST_DATABASE_URL" ]; then echo "CASEWORK_TEST_DATABASE_URL not set: PostgreSQL suite not run"; \
+	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli; fi
+
+test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium)
+	$(BIN)/pytest -q -p no:xdist tests/e2e
+
+test: lint typecheck test-sqlite test-postgres test-e2e ## Lint, type checks and every test suite
+
+bench: install assets ## Benchmarks (see bench/README.md)
+	$(BIN)/python bench/demo_load.py
+
+clean: ## Remove the virtualenv, fetched assets and caches
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The encrypted, hash-chained audit trail of every read and write."""

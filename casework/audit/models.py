@@ -1,0 +1,37 @@
+"""Audit events. No foreign keys: events outlive the rows they describe (disposal)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.db import Base
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    organisation_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(36))
+    family_id: Mapped[str | None] = mapped_column(String(36))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    basis: Mapped[str | None] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac_key_id: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[bytes] = mapped_column(LargeBinary)
+    prev_mac: Mapped[bytes] = mapped_column(LargeBinary)
+    mac: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_audit_event_family", "family_id", "seq"),
+        Index("ix_audit_event_case", "case_id", "seq"),
+        Index("ix_audit_event_actor", "actor_id", "seq"),
+    )

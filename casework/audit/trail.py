@@ -1,0 +1,270 @@
+"""Recording audit events inside the business transaction.
+
+Writes are captured from the session's ``before_flush`` (with before/after of changed fields);
+reads are recorded by the services that show case data (:func:`record`). Events collect on the
+session and are appended to the chain in ``before_commit``, in the same transaction as the
+change: one lock and one read of the chain head per transaction, and if the append fails the
+commit fails and nothing is changed. PostgreSQL serialises appends with a transaction-scoped
+advisory lock; SQLite transactions begin IMMEDIATE (casework.db) so they already hold the
+write lock when they read the head.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from casework.audit.chain import GENESIS, Header, link_mac, timestamp
+from casework.audit.models import AuditEvent
+from casework.db import new_id, utcnow
+from casework.security.fields import EncryptedModel, cipher_of, seal_pending
+
+#: Advisory lock key for the chain head (one chain per deployment; per tenant later).
+CHAIN_LOCK_KEY = 0x63617365  # "case"
+FAMILY_KEY_ID = "family"
+_SKIP_COLUMNS = frozenset({"version", "created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, for the events of this session."""
+
+    actor_id: str | None
+    organisation_id: str | None
+    request_id: str | None
+
+
+SYSTEM = AuditContext(actor_id="system", organisation_id=None, request_id=None)
+
+
+@dataclass
+class PendingEvent:
+    action: str
+    subject_type: str | None
+    subject_id: str | None
+    family_id: str | None = None
+    case_id: str | None = None
+    basis: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def bind(session: Session, context: AuditContext) -> None:
+    """Set who is acting for every event this session records."""
+    session.info["audit"] = context
+
+
+def context_of(session: Session) -> AuditContext:
+    ctx = session.info.get("audit")
+    return ctx if isinstance(ctx, AuditContext) else SYSTEM
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    family_id: str | None = None,
+    case_id: str | None = None,
+    basis: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record an event (a read, a search, a sign-in) to be appended when the session commits."""
+    session.info.setdefault("audit_pending", []).append(
+        PendingEvent(action, subject_type, subject_id, family_id, case_id, basis, detail or {})
+    )
+
+
+def pending(session: Session) -> list[PendingEvent]:
+    return list(session.info.get("audit_pending", []))
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return "<binary>"
+    return str(value)
+
+
+def _subject_id(obj: Any) -> str | None:
+    return getattr(obj, "id", None) or getattr(obj, "user_id", None)
+
+
+def _family_id(obj: Any) -> str | None:
+    if isinstance(obj, EncryptedModel):
+        return obj.family_key_id  # type: ignore[attr-defined,no-any-return]
+    return getattr(obj, "family_id", None)
+
+
+def _changes(obj: Any, created: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    exclude = getattr(obj, "__audit_exclude__", frozenset())
+    encrypted = getattr(obj, "__encrypted__", {})
+    enc_columns = {f.column: name for name, f in encrypted.items()}
+    before_plain = obj.encrypted_before() if isinstance(obj, EncryptedModel) else {}
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _SKIP_COLUMNS or key.endswith("_bi"):
+            continue
+        hist = state.attrs[key].history
+        if not created and not hist.has_changes():
+            continue
+        if key in enc_columns:
+            name = enc_columns[key]
+            after = getattr(obj, name)
+            before = None if created else before_plain.get(name)
+            if created and after is None:
+                continue
+            changes[name] = [before, after]
+        elif key in exclude:
+            changes[key] = "changed"
+        else:
+            after = hist.added[0] if hist.added else getattr(obj, key)
+            before = None if created else (hist.deleted[0] if hist.deleted else None)
+            if created and after is None:
+                continue
+            changes[key] = [before, after]
+    return changes
+
+
+def _capture_writes(session: Session) -> None:
+    for obj in list(session.new):
+        name = getattr(obj, "__audit__", None)
+        if name:
+            record(
+                session,
+                f"{name}.create",
+                subject_type=name,
+                subject_id=_subject_id(obj),
+                family_id=_family_id(obj),
+                case_id=getattr(obj, "case_id", None),
+                detail={"changes": _changes(obj, created=True)},
+            )
+    for obj in list(session.dirty):
+        name = getattr(obj, "__audit__", None)
+        if name and session.is_modified(obj, include_collections=False):
+            changes = _changes(obj, created=False)
+            if changes:
+                record(
+                    session,
+                    f"{name}.update",
+                    subject_type=name,
+                    subject_id=_subject_id(obj),
+                    family_id=_family_id(obj),
+                    case_id=getattr(obj, "case_id", None),
+                    detail={"changes": changes},
+                )
+    for obj in list(session.deleted):
+        name = getattr(obj, "__audit__", None)
+        if name:
+            record(
+                session,
+                f"{name}.delete",
+                subject_type=name,
+                subject_id=_subject_id(obj),
+                family_id=_family_id(obj),
+                case_id=getattr(obj, "case_id", None),
+            )
+
+
+def append(session: Session, events: list[PendingEvent]) -> list[int]:
+    """Append ``events`` to the chain in the session's transaction; returns their sequence numbers."""
+    if not events:
+        return []
+    ctx = context_of(session)
+    cipher = cipher_of(session)
+    keyring = cipher.keyring
+    mac_key_id = keyring.mac.current
+    mac_key = keyring.mac.get(mac_key_id)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    head = conn.execute(select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (head.seq, head.mac) if head else (0, GENESIS)
+    at = utcnow()
+    rows = []
+    for ev in events:
+        seq += 1
+        if ev.family_id:
+            key_id, sealer = FAMILY_KEY_ID, cipher.sealer(ev.family_id)
+        else:
+            key_id, sealer = cipher.system_sealer()
+        header = Header(
+            seq=seq,
+            at=timestamp(at),
+            actor_id=ctx.actor_id,
+            organisation_id=ctx.organisation_id,
+            action=ev.action,
+            subject_type=ev.subject_type,
+            subject_id=ev.subject_id,
+            family_id=ev.family_id,
+            case_id=ev.case_id,
+            request_id=ctx.request_id,
+            basis=ev.basis,
+            key_id=key_id,
+            mac_key_id=mac_key_id,
+        )
+        header_bytes = header.encode()
+        detail = sealer.seal(json.dumps(ev.detail, default=_json_default, sort_keys=True).encode(), header_bytes)
+        mac = link_mac(mac_key, header_bytes, detail, prev)
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor_id": ctx.actor_id,
+                "organisation_id": ctx.organisation_id,
+                "action": ev.action,
+                "subject_type": ev.subject_type,
+                "subject_id": ev.subject_id,
+                "family_id": ev.family_id,
+                "case_id": ev.case_id,
+                "request_id": ctx.request_id,
+                "basis": ev.basis,
+                "key_id": key_id,
+                "mac_key_id": mac_key_id,
+                "detail": detail,
+                "prev_mac": prev,
+                "mac": mac,
+            }
+        )
+        prev = mac
+    conn.execute(insert(AuditEvent.__table__), rows)
+    return [r["seq"] for r in rows]
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if "db" not in session.info:
+        return
+    touched = [o for o in (*session.new, *session.dirty) if isinstance(o, EncryptedModel)]
+    for obj in session.new:
+        if getattr(obj, "id", "absent") is None:
+            obj.id = new_id()
+    seal_pending(session, touched)
+    _capture_writes(session)
+
+
+def _before_commit(session: Session) -> None:
+    if "db" not in session.info:
+        return
+    session.flush()
+    events = session.info.pop("audit_pending", [])
+    append(session, events)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_pending", None)
+
+
+def install() -> None:
+    """Register the session hooks (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))

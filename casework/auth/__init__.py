@@ -1,0 +1,1 @@
+"""Users, organisations, teams, roles, sign-in and API tokens."""

@@ -1,0 +1,237 @@
+"""The ``casework`` command (API.md "Set-up from the command line")."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.orm import Session
+
+from casework.audit import trail
+from casework.db import Database
+from config import Settings, SettingsError, load_settings
+
+
+class Context:
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except SettingsError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from casework import build_database
+            from casework.practice import PracticeError
+            from casework.security.keyring import KeyringError
+
+            try:
+                self._db = build_database(self.settings)
+            except (PracticeError, KeyringError) as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._db
+
+    @contextmanager
+    def session(self, actor: str = "cli") -> Iterator[Session]:
+        """One transaction, committed at the end (audited as the command-line operator)."""
+        session = self.db.session()
+        trail.bind(session, trail.AuditContext(actor, None, f"cli-{uuid.uuid4().hex[:12]}"))
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def _domain_errors(func):  # type: ignore[no-untyped-def]
+    """Show a domain error as a one-line message and exit 1, never a traceback."""
+    import functools
+
+    from casework.errors import DomainError
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+            raise click.ClickException(f"{exc.message} {detail}".strip()) from None
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Early help casework."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Create or upgrade the schema to the latest migration."""
+    from casework.migrate import upgrade
+
+    with ctx.db.engine.connect() as conn:
+        upgrade(connection=conn)
+        conn.commit()
+    click.echo("Database is at the latest migration.")
+
+
+@main.group()
+def orgs() -> None:
+    """Organisations."""
+
+
+@orgs.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, help="local_authority, school, early_years, health, police, housing, voluntary or other")
+@pass_ctx
+@_domain_errors
+def orgs_create(ctx: Context, name: str, kind: str) -> None:
+    """Create an organisation; prints its id on the last line."""
+    from casework.auth import services as auth
+
+    with ctx.session() as session:
+        org = auth.create_organisation(session, name, kind)
+        org_id = org.id
+    click.echo(org_id)
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--org", "org_id", required=True, help="Organisation id")
+@click.option("--role", "roles", multiple=True, required=True, help="practitioner, manager, safeguarding_lead, ig_officer or admin")
+@click.option("--team", default=None, help="Team name in the organisation (created if needed)")
+@pass_ctx
+@_domain_errors
+def users_create(ctx: Context, email: str, name: str, org_id: str, roles: tuple[str, ...], team: str | None) -> None:
+    """Create a user. The password is read from stdin when it is not a terminal."""
+    from casework.auth import services as auth
+
+    password = None
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n") or None
+    with ctx.session() as session:
+        user = auth.create_user(session, email=email, name=name, organisation_id=org_id, roles=list(roles), team=team, password=password)
+        user_id = user.id
+    if password is None:
+        click.echo("No password given: the user must set one by invitation.", err=True)
+    click.echo(user_id)
+
+
+@main.group()
+def tokens() -> None:
+    """Personal API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="Command-line token")
+@pass_ctx
+@_domain_errors
+def tokens_create(ctx: Context, email: str, name: str) -> None:
+    """Create an API token for a user; prints it on the last line (it is shown only once)."""
+    from casework.auth import services as auth
+
+    with ctx.session() as session:
+        user = auth.user_by_email(session, email)
+        if user is None:
+            raise click.ClickException("No user has that email address.")
+        _, token = auth.create_token(session, user, name)
+    click.echo(token)
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+@pass_ctx
+def audit_verify(ctx: Context) -> None:
+    """Verify the whole trail: sequence, links and MACs. Exit 1 at the first failure."""
+    from casework.audit.verify import verify_trail
+
+    with ctx.session() as session:
+        result = verify_trail(session, ctx.db.keyring, progress=sys.stderr.isatty())
+    if result.failure is None:
+        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        return
+    click.echo(f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} ({result.checked} events verified before it).")
+    sys.exit(1)
+
+
+@main.group()
+def demo() -> None:
+    """Synthetic demonstration data."""
+
+
+@demo.command("load")
+@click.option("--families", default=200, show_default=True, type=click.IntRange(1, 1_000_000))
+@pass_ctx
+def demo_load(ctx: Context, families: int) -> None:
+    """Load realistic synthetic data: organisations, teams, users and families."""
+    from casework.demo import load_demo
+
+    if ctx.settings.is_production:
+        raise click.ClickException("Demo data cannot be loaded in production.")
+    result = load_demo(ctx.db, ctx.settings.instance_dir, families=families, progress=True)
+    click.echo(f"Loaded {result.families} families in {result.seconds:.1f} s.")
+    click.echo(f"Sign in as {result.email} with the password in {result.credentials_file}")
+
+
+@demo.command("ensure")
+@pass_ctx
+def demo_ensure(ctx: Context) -> None:
+    """Load a small demo data set once (used by `make run`), then say how to sign in."""
+    from casework.demo import ensure_demo
+
+    if ctx.settings.is_production:
+        raise click.ClickException("Demo data cannot be loaded in production.")
+    result = ensure_demo(ctx.db, ctx.settings.instance_dir)
+    click.echo("")
+    click.echo(f"  Demo sign-in: {result.email}")
+    click.echo(f"  Password:     {result.password}")
+    click.echo(f"  (also in {result.credentials_file})")
+    click.echo("")
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_ctx
+def run(ctx: Context, host: str, port: int) -> None:
+    """Serve the app with the development server."""
+    from casework import create_app
+
+    app = create_app(ctx.settings, ctx.db)
+    click.echo(f"casework is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)

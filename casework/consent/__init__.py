@@ -1,0 +1,1 @@
+"""Consent and information sharing, and THE access policy."""

@@ -1,0 +1,1 @@
+"""Families (households) and the people in them, and search over their encrypted data."""

@@ -1,0 +1,91 @@
+"""Families and people. Every personal and free-text field is encrypted under the family's key."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from casework.db import Base, IdMixin, TimestampMixin, VersionMixin
+from casework.security.fields import Encrypted, EncryptedModel
+
+PERSON_ROLES = ("child", "unborn", "parent_carer", "other_adult")
+
+
+class Family(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
+    __tablename__ = "family"
+    __audit__ = "family"
+    __audit_exclude__ = frozenset({"dek_wrapped", "kek_id"})
+
+    owning_team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), index=True)
+    kek_id: Mapped[str] = mapped_column(String(32))
+    dek_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    postcode_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    postcode_bi: Mapped[int | None] = mapped_column(Integer, index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9))
+
+    reference = Encrypted("reference_enc")
+    address_line_1 = Encrypted("address_enc")
+    postcode = Encrypted("postcode_enc")
+    note = Encrypted("note_enc")
+
+    members: Mapped[list[Person]] = relationship(back_populates="family", order_by="Person.created_at")
+
+    @property
+    def family_key_id(self) -> str:
+        return self.id
+
+
+class Person(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
+    __tablename__ = "person"
+    __audit__ = "person"
+
+    family_id: Mapped[str] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    parental_responsibility: Mapped[bool] = mapped_column(Boolean, default=False)
+    given_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    family_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    date_of_birth_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expected_date_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    nhs_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gender_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ethnicity_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    language_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    school_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    family_name_bi: Mapped[int | None] = mapped_column(Integer, index=True)
+    name_dob_bi: Mapped[int | None] = mapped_column(Integer, index=True)
+    nhs_number_bi: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    given_name = Encrypted("given_name_enc")
+    family_name = Encrypted("family_name_enc")
+    date_of_birth = Encrypted("date_of_birth_enc", date)
+    expected_date = Encrypted("expected_date_enc", date)
+    nhs_number = Encrypted("nhs_number_enc")
+    gender = Encrypted("gender_enc")
+    ethnicity = Encrypted("ethnicity_enc")
+    language = Encrypted("language_enc")
+    school = Encrypted("school_enc")
+    note = Encrypted("note_enc")
+
+    family: Mapped[Family] = relationship(back_populates="members")
+
+    @property
+    def family_key_id(self) -> str:
+        return self.family_id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name or ''} {self.family_name or ''}".strip()
+
+
+def load_wrapped_key(session: Session, family_id: str) -> tuple[str, bytes]:
+    """The wrapped data key of ``family_id`` (registered with the field cipher)."""
+    row = session.execute(select(Family.kek_id, Family.dek_wrapped).where(Family.id == family_id)).one_or_none()
+    if row is None:
+        raise LookupError("no data key for that family")
+    return row.kek_id, row.dek_wrapped

@@ -1,0 +1,24 @@
+"""Every model, imported in one place so that metadata is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+from casework.audit.models import AuditEvent
+from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
+from casework.db import Base
+from casework.families.models import Family, Person
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Family",
+    "Organisation",
+    "Person",
+    "Team",
+    "TeamMembership",
+    "User",
+    "UserRole",
+    "UserSession",
+    "metadata",
+]

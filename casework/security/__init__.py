@@ -1,0 +1,1 @@
+"""Keys, field encryption, blind indexes, passwords and tokens."""

@@ -1,0 +1,99 @@
+"""Deny by default: every endpoint needs a signed-in user (pages) or a token (API), except the
+few listed in PUBLIC_ENDPOINTS; and routes declare the roles they need with ``roles_required``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from casework.auth import services as auth
+from casework.auth.models import User
+from casework.errors import NotPermitted, Unauthenticated
+from casework.extensions import login_manager
+from casework.web.requests import db_session, set_actor
+
+PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "static", "web.health", "api.openapi"})
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """The signed-in user must hold at least one of ``roles``, else 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            actor = g.get("actor")
+            if actor is None or not any(actor.has_role(r) for r in roles):
+                raise NotPermitted()
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    settings = current_app.extensions["casework"]["settings"]
+    row = auth.load_session(db_session(), session_id, settings.session_idle_timeout, settings.session_absolute_lifetime)
+    return row.user if row else None
+
+
+class SessionPrincipal:
+    """What sign-in hands to Flask-Login: its id is the server-side session's random id."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, user: User, session_id: str) -> None:
+        self.user = user
+        self.session_id = session_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    def get_id(self) -> str:
+        return self.session_id
+
+
+def _require_sign_in() -> Response | None:
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if endpoint.startswith("api."):
+        return None  # the API blueprint authenticates with bearer tokens itself
+    if not current_user.is_authenticated:
+        if session.get("_user_id"):
+            logout_user()
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    set_actor(user.id, user.organisation_id, auth.actor_for(user))
+    g.user = user
+    return None
+
+
+def init_access(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side session record is the control
+    app.before_request(_require_sign_in)
+
+
+def require_token() -> None:
+    """API authentication: ``Authorization: Bearer <token>``; cookies are never accepted."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    user = auth.user_for_token(db_session(), token.strip())
+    if user is None:
+        raise Unauthenticated("The API token is not valid, or has been revoked.")
+    set_actor(user.id, user.organisation_id, auth.actor_for(user))
+    g.user = user

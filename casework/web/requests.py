@@ -1,0 +1,109 @@
+"""The request boundary: one database session per request, committed once at the end.
+
+Services flush; this module commits when the response is a success (status < 400) and rolls
+back otherwise, so a failed request changes nothing. The audit events the request recorded are
+appended in that same commit: if the append fails, the response is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.audit import trail
+from casework.consent.policy import Actor
+from casework.db import Database
+from casework.errors import DomainError, StaleVersion, Unavailable
+
+log = logging.getLogger("casework.requests")
+
+
+def database() -> Database:
+    db: Database = current_app.extensions["casework"]["db"]
+    return db
+
+
+def db_session() -> Session:
+    """The request's session (created on first use)."""
+    if "db_session" not in g:
+        g.db_session = database().session()
+        trail.bind(g.db_session, trail.AuditContext(None, None, request_id()))
+    session: Session = g.db_session
+    return session
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+    rid: str = g.request_id
+    return rid
+
+
+def set_actor(user_id: str, organisation_id: str, actor: Actor) -> None:
+    """Record who is acting for this request's audit events and policy decisions."""
+    g.actor = actor
+    trail.bind(db_session(), trail.AuditContext(user_id, organisation_id, request_id()))
+
+
+def current_actor() -> Actor | None:
+    return g.get("actor")
+
+
+def _commit(response: Response) -> Response:
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return response
+    try:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    except StaleDataError:
+        session.rollback()
+        return _error_response(StaleVersion())
+    except DomainError as exc:
+        session.rollback()
+        return _error_response(exc)
+    except OperationalError:
+        session.rollback()
+        log.exception("database unavailable at commit (request %s)", request_id())
+        return _error_response(Unavailable())
+    finally:
+        session.close()
+    return response
+
+
+def _error_response(exc: DomainError) -> Response:
+    from casework.web.errors import render_error
+
+    return render_error(exc)
+
+
+def _teardown(exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def _headers(response: Response) -> Response:
+    response.headers["X-Request-Id"] = request_id()
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_requests(app: Flask) -> None:
+    # after_request functions run in reverse order of registration: commit, then headers.
+    app.after_request(_headers)
+    app.after_request(_commit)
+    app.teardown_request(_teardown)

@@ -1,0 +1,97 @@
+"""Settings classes, built from the environment (API.md "Configuration").
+
+Nothing else in casework reads ``os.environ``: the app factory, the CLI and the tests call
+:func:`load_settings` and pass the result down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PRACTICE_FILE = Path(__file__).resolve().parent / "practice" / "default.toml"
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    database_url: str | None = None
+    secret_key: str | None = None
+    keyring_path: Path | None = None
+    practice_file: Path = DEFAULT_PRACTICE_FILE
+    redis_url: str | None = None
+    audit_checkpoint_dir: Path | None = None
+    # Sessions (seconds). NCSC/ASVS: idle timeout and an absolute lifetime.
+    session_idle_timeout: int = 30 * 60
+    session_absolute_lifetime: int = 12 * 60 * 60
+    max_content_length: int = 1024 * 1024
+    rate_limits_enabled: bool = True
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_dir / 'casework.sqlite3'}"
+
+    @property
+    def resolved_keyring_path(self) -> Path:
+        return self.keyring_path or self.instance_dir / "keyring.json"
+
+    @property
+    def resolved_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.instance_dir / "audit-checkpoints"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``).
+
+    In production a missing secret key or keyring stops start-up with a message naming what is
+    missing; in development both are generated into the instance folder on first use.
+    """
+    env_vars = os.environ if environ is None else environ
+    env = env_vars.get("CASEWORK_ENV", "development").strip() or "development"
+    if env not in ENVIRONMENTS:
+        raise SettingsError(f"CASEWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    instance = _path(env_vars.get("CASEWORK_INSTANCE_DIR")) or PROJECT_ROOT / "instance"
+    settings = Settings(
+        env=env,
+        instance_dir=instance.resolve(),
+        database_url=env_vars.get("CASEWORK_DATABASE_URL") or None,
+        secret_key=env_vars.get("CASEWORK_SECRET_KEY") or None,
+        keyring_path=_path(env_vars.get("CASEWORK_KEYRING")),
+        practice_file=_path(env_vars.get("CASEWORK_PRACTICE_FILE")) or DEFAULT_PRACTICE_FILE,
+        redis_url=env_vars.get("CASEWORK_REDIS_URL") or None,
+        audit_checkpoint_dir=_path(env_vars.get("CASEWORK_AUDIT_CHECKPOINT_DIR")),
+    )
+    if settings.is_production:
+        missing = []
+        if not settings.secret_key:
+            missing.append("CASEWORK_SECRET_KEY (the session signing secret)")
+        if not settings.keyring_path:
+            missing.append("CASEWORK_KEYRING (the path of the keyring file)")
+        elif not settings.keyring_path.is_file():
+            missing.append(f"CASEWORK_KEYRING points at {settings.keyring_path}, which does not exist")
+        if missing:
+            raise SettingsError("casework will not start in production without: " + "; ".join(missing))
+    return settings
