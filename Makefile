@@ -42,7 +42,7 @@ lint: install ## ruff, import-linter, bandit, pip-audit (where reachable)
 	$(BIN)/ruff check casework config tests bench migrations
 	$(BIN)/ruff format --check casework config tests bench migrations
 	$(BIN)/lint-imports --config setup.cfg
-	$(BIN)/bandit -q -c setup.cfg -r casework config -ll
+	$(BIN)/bandit -q -r casework config -ll
 	@if [ -n "$$CASEWORK_PIP_AUDIT" ]; then $(BIN)/pip-audit --skip-editable -r requirements/constraints.txt; \
 	  else echo "pip-audit: set CASEWORK_PIP_AUDIT=1 to query the vulnerability database"; fi
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -42,6 +43,12 @@ class Context:
                 raise click.ClickException(str(exc)) from None
         return self._db
 
+    def close(self) -> None:
+        """Release the database connections when the command ends."""
+        if self._db is not None:
+            self._db.engine.dispose()
+            self._db = None
+
     @contextmanager
     def session(self, actor: str = "cli") -> Iterator[Session]:
         """One transaction, committed at the end (audited as the command-line operator)."""
@@ -58,16 +65,18 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _domain_errors(func):  # type: ignore[no-untyped-def]
+def _domain_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Show a domain error as a one-line message and exit 1, never a traceback."""
     import functools
 
     from casework.errors import DomainError
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except DomainError as exc:
@@ -78,8 +87,11 @@ def _domain_errors(func):  # type: ignore[no-untyped-def]
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(click_ctx: click.Context) -> None:
     """Early help casework."""
+    ctx = click_ctx.ensure_object(Context)
+    click_ctx.call_on_close(ctx.close)
 
 
 @main.group()

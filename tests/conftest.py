@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,12 @@ def _pg_admin_url() -> str:
     return normalise_url(url)
 
 
-@pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """A new, empty database's URL: a SQLite file in ``directory``, or a PostgreSQL database
+    created on the test server and dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.sqlite3'}"
+        yield f"sqlite:///{directory / f'casework-{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     admin_url = _pg_admin_url()
     name = f"casework_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
@@ -54,6 +57,33 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with empty_database(backend, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own for tests that must commit (CLI, canaries, migrations)."""
+    with empty_database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_database(fresh_database_url: str, settings: Settings):  # type: ignore[no-untyped-def]
+    """A migrated database of its own, sharing the session's keyring, with real commits."""
+    from casework import build_database
+    from casework.migrate import upgrade
+
+    db = build_database(settings.with_overrides(database_url=fresh_database_url))
+    with db.engine.connect() as conn:
+        upgrade(connection=conn)
+        conn.commit()
+    yield db
+    db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

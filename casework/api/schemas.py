@@ -8,7 +8,9 @@ from marshmallow import Schema, fields, validate
 class ErrorDetailSchema(Schema):
     code = fields.Str(required=True, metadata={"description": "Machine-readable code, e.g. not_found, validation_failed"})
     message = fields.Str(required=True)
-    fields = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()), metadata={"description": "Validation problems by field"})
+    field_errors = fields.Dict(
+        keys=fields.Str(), values=fields.List(fields.Str()), data_key="fields", metadata={"description": "Validation problems by field"}
+    )
 
 
 class ErrorSchema(Schema):

@@ -104,7 +104,7 @@ def _family_id(obj: Any) -> str | None:
 
 def _changes(obj: Any, created: bool) -> dict[str, Any]:
     state = inspect(obj)
-    exclude = getattr(obj, "__audit_exclude__", frozenset())
+    exclude: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     encrypted = getattr(obj, "__encrypted__", {})
     enc_columns = {f.column: name for name, f in encrypted.items()}
     before_plain = obj.encrypted_before() if isinstance(obj, EncryptedModel) else {}
@@ -235,8 +235,8 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
             }
         )
         prev = mac
-    conn.execute(insert(AuditEvent.__table__), rows)
-    return [r["seq"] for r in rows]
+    conn.execute(insert(AuditEvent), rows)
+    return [seq - len(rows) + i + 1 for i in range(len(rows))]
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,10 +43,9 @@ class VerifyResult:
         return self.failure is None
 
 
-def _row(r: object) -> ChainRow:
-    seq, at, actor, org, action, stype, sid, fam, case, req, basis, key_id, mac_key_id, detail, prev, mac = r  # type: ignore[misc]
-    header = Header(seq, timestamp(at), actor, org, action, stype, sid, fam, case, req, basis, key_id, mac_key_id)
-    return ChainRow(header, bytes(detail), bytes(prev), bytes(mac))
+def _row(r: Any) -> ChainRow:
+    header = Header(r[0], timestamp(r[1]), *r[2:13])
+    return ChainRow(header, bytes(r[13]), bytes(r[14]), bytes(r[15]))
 
 
 def verify_trail(session: Session, keyring: Keyring, progress: bool = False) -> VerifyResult:

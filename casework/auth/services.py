@@ -112,11 +112,10 @@ def create_user(
         pw = password_problems(password, (email, name))
         if pw:
             problems["password"] = pw
-    if problems:
+    if problems or org is None:
         raise ValidationFailed(fields=problems)
     if session.scalar(select(User.id).where(User.email == email)):
         raise ValidationFailed(fields={"email": ["A user with that email address already exists"]})
-    assert org is not None  # nosec B101 - narrowed above
     user = User(
         email=email,
         name=name.strip(),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+
+from casework.web.fields import GovDateField
 
 ROLE_CHOICES = [
     ("child", "Child"),
@@ -26,18 +28,11 @@ class FamilyForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    given_name = StringField(
-        "First name", widget=GovTextInput(), validators=[InputRequired("Enter the person's first name"), Length(max=100)]
-    )
-    family_name = StringField(
-        "Last name", widget=GovTextInput(), validators=[InputRequired("Enter the person's last name"), Length(max=100)]
-    )
-    role = RadioField(
-        "Who is this person in the family?",
-        widget=GovRadioInput(),
-        choices=ROLE_CHOICES,
-        validators=[InputRequired("Choose who this person is in the family")],
-    )
+    # Presence and meaning are checked by families/rules.py (through the service) so that every
+    # problem is reported at once; the form only shapes the input.
+    given_name = StringField("First name", widget=GovTextInput(), validators=[Length(max=100)])
+    family_name = StringField("Last name", widget=GovTextInput(), validators=[Length(max=100)])
+    role = RadioField("Who is this person in the family?", widget=GovRadioInput(), choices=ROLE_CHOICES, validate_choice=False)
     parental_responsibility = RadioField(
         "Does this person have parental responsibility for a child in the family?",
         widget=GovRadioInput(),
@@ -45,20 +40,8 @@ class MemberForm(FlaskForm):
         default="no",
         validators=[InputRequired("Choose whether this person has parental responsibility")],
     )
-    date_of_birth = DateField(
-        "Date of birth",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        validators=[Optional()],
-        description="For example, 27 3 2015",
-    )
-    expected_date = DateField(
-        "Expected date of birth (unborn child only)",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        validators=[Optional()],
-        description="For example, 14 6 2027",
-    )
+    date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2015")
+    expected_date = GovDateField("Expected date of birth (unborn child only)", description="For example, 14 6 2027")
     nhs_number = StringField(
         "NHS number (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=20)], description="For example, 485 777 3456"
     )
@@ -75,8 +58,6 @@ class SearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     family_name = StringField("Last name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
-    date_of_birth = DateField(
-        "Date of birth (optional)", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()], description="For example, 27 3 2015"
-    )
+    date_of_birth = GovDateField("Date of birth (optional)", description="For example, 27 3 2015")
     nhs_number = StringField("NHS number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
     submit = SubmitField("Search", widget=GovSubmitInput())

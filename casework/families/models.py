@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casework.db import Base, IdMixin, TimestampMixin, VersionMixin
-from casework.security.fields import Encrypted, EncryptedModel
+from casework.security.fields import EncryptedDate, EncryptedModel, EncryptedText
 
 PERSON_ROLES = ("child", "unborn", "parent_carer", "other_adult")
 
@@ -28,10 +26,10 @@ class Family(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
     postcode_bi: Mapped[int | None] = mapped_column(Integer, index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9))
 
-    reference = Encrypted("reference_enc")
-    address_line_1 = Encrypted("address_enc")
-    postcode = Encrypted("postcode_enc")
-    note = Encrypted("note_enc")
+    reference = EncryptedText("reference_enc")
+    address_line_1 = EncryptedText("address_enc")
+    postcode = EncryptedText("postcode_enc")
+    note = EncryptedText("note_enc")
 
     members: Mapped[list[Person]] = relationship(back_populates="family", order_by="Person.created_at")
 
@@ -61,16 +59,16 @@ class Person(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
     name_dob_bi: Mapped[int | None] = mapped_column(Integer, index=True)
     nhs_number_bi: Mapped[int | None] = mapped_column(Integer, index=True)
 
-    given_name = Encrypted("given_name_enc")
-    family_name = Encrypted("family_name_enc")
-    date_of_birth = Encrypted("date_of_birth_enc", date)
-    expected_date = Encrypted("expected_date_enc", date)
-    nhs_number = Encrypted("nhs_number_enc")
-    gender = Encrypted("gender_enc")
-    ethnicity = Encrypted("ethnicity_enc")
-    language = Encrypted("language_enc")
-    school = Encrypted("school_enc")
-    note = Encrypted("note_enc")
+    given_name = EncryptedText("given_name_enc")
+    family_name = EncryptedText("family_name_enc")
+    date_of_birth = EncryptedDate("date_of_birth_enc")
+    expected_date = EncryptedDate("expected_date_enc")
+    nhs_number = EncryptedText("nhs_number_enc")
+    gender = EncryptedText("gender_enc")
+    ethnicity = EncryptedText("ethnicity_enc")
+    language = EncryptedText("language_enc")
+    school = EncryptedText("school_enc")
+    note = EncryptedText("note_enc")
 
     family: Mapped[Family] = relationship(back_populates="members")
 

@@ -79,7 +79,7 @@ def member_problems(
             problems["expected_date"] = ["Enter the expected date of birth"]
         if date_of_birth is not None:
             problems["date_of_birth"] = ["An unborn child has an expected date, not a date of birth"]
-    if date_of_birth is not None:
+    if date_of_birth is not None and "date_of_birth" not in problems:  # keep the unborn message: it says what to do
         if date_of_birth > today:
             problems["date_of_birth"] = ["Date of birth must be today or in the past"]
         elif date_of_birth.year < 1900:

@@ -15,7 +15,7 @@ from casework.db import new_id, today
 from casework.errors import NotFound, NotPermitted, ValidationFailed
 from casework.families import rules
 from casework.families.models import Family, Person
-from casework.security.blind import BlindIndexer, normalise_name, normalise_nhs_number
+from casework.security.blind import BlindIndexer, normalise_name, normalise_nhs_number, normalise_postcode
 from casework.security.fields import cipher_of
 
 
@@ -24,7 +24,7 @@ def _indexer(session: Session) -> BlindIndexer:
     cached = session.info.get("blind_indexer")
     if cached is None:
         cached = session.info["blind_indexer"] = BlindIndexer(cipher.keyring.blind_index_root)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _clean(value: str | None) -> str | None:
@@ -81,7 +81,7 @@ def create_family(
     family.reference = rules.new_reference()
     family.address_line_1 = address_line_1
     if postcode:
-        family.postcode = rules.normalise_postcode(postcode)
+        family.postcode = normalise_postcode(postcode)
         family.postcode_bi = _indexer(session).postcode(postcode)
     family.note = note
     session.add(family)
@@ -195,9 +195,8 @@ def add_member(
     ):
         if value and len(value) > limit:
             problems.setdefault(field, []).append(f"{field.capitalize()} must be {limit} characters or fewer")
-    if problems:
+    if problems or not (given_name and family_name and role):
         raise ValidationFailed(fields=problems)
-    assert given_name and family_name and role  # nosec B101 - checked by member_problems
     idx = _indexer(session)
     person = Person(id=new_id(), family_id=family.id, role=role, parental_responsibility=bool(parental_responsibility))
     person.given_name = given_name

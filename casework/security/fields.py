@@ -73,7 +73,8 @@ def cipher_of(session: Session) -> FieldCipher:
         if db is None:
             raise RuntimeError("this session cannot encrypt: it was not made by casework.db.Database")
         cipher = session.info["cipher"] = FieldCipher(db.keyring, session)
-    return cipher  # type: ignore[no-any-return]
+    assert isinstance(cipher, FieldCipher)
+    return cipher
 
 
 def _encode(value: str | date) -> bytes:
@@ -81,11 +82,15 @@ def _encode(value: str | date) -> bytes:
 
 
 class Encrypted(Generic[T]):
-    """A plain-valued attribute stored as ciphertext in ``column`` (a LargeBinary column)."""
+    """A plain-valued attribute stored as ciphertext in ``column`` (a LargeBinary column).
 
-    def __init__(self, column: str, kind: type[T] = str) -> None:  # type: ignore[assignment]
+    Use :class:`EncryptedText` or :class:`EncryptedDate`.
+    """
+
+    kind: ClassVar[type[str] | type[date]] = str
+
+    def __init__(self, column: str) -> None:
         self.column = column
-        self.kind = kind
         self.name = column
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -105,6 +110,7 @@ class Encrypted(Generic[T]):
         if self.name in plain:
             return plain[self.name]  # type: ignore[no-any-return]
         blob = getattr(obj, self.column)
+        value: Any
         if blob is None:
             value = None
         else:
@@ -114,7 +120,7 @@ class Encrypted(Generic[T]):
             text = self.open(cipher_of(session), obj, blob)
             value = date.fromisoformat(text) if self.kind is date else text
         plain[self.name] = value
-        return value
+        return value  # type: ignore[no-any-return]
 
     def open(self, cipher: FieldCipher, obj: Any, blob: bytes) -> str:
         sealer = cipher.sealer(obj.family_key_id)
@@ -164,8 +170,18 @@ def seal_pending(session: Session, objects: list[Any]) -> None:
 
 def forget_plain(obj: Any) -> None:
     """Drop cached plain values (after expiry or refresh the ciphertext may have changed)."""
-    obj.__dict__.pop(PLAIN, None)
-    obj.__dict__.pop(BEFORE, None)
+    if obj is None:  # expired after the object itself was garbage-collected
+        return
+    for key in (PLAIN, BEFORE, PENDING):
+        obj.__dict__.pop(key, None)
+
+
+class EncryptedText(Encrypted[str]):
+    kind = str
+
+
+class EncryptedDate(Encrypted[date]):
+    kind = date
 
 
 def install_expiry_hooks(base: type) -> None:

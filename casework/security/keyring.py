@@ -30,7 +30,9 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def _unb64(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not base64 text")
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
@@ -62,9 +64,12 @@ class KeySet:
     def from_json(cls, data: object, name: str) -> KeySet:
         if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
             raise KeyringError(f"keyring: '{name}' is missing or malformed")
-        keys = {str(k): _unb64(v) for k, v in data["keys"].items()}
+        try:
+            keys = {str(k): _unb64(v) for k, v in data["keys"].items()}
+        except ValueError:  # binascii.Error is a ValueError; so is non-text from _unb64
+            raise KeyringError(f"keyring: '{name}' has a key that is not base64 text") from None
         current = data.get("current")
-        if current not in keys:
+        if not isinstance(current, str) or current not in keys:
             raise KeyringError(f"keyring: '{name}' has no current key")
         return cls(current=str(current), keys=keys)
 
@@ -135,6 +140,7 @@ class Keyring:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # the mode above applies only when the file is new, not to a stale .tmp
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(self.to_json())
         os.replace(tmp, path)

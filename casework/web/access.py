@@ -39,7 +39,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load_user(session_id: str) -> User | None:
     settings = current_app.extensions["casework"]["settings"]
     row = auth.load_session(db_session(), session_id, settings.session_idle_timeout, settings.session_absolute_lifetime)
@@ -74,7 +74,7 @@ def _require_sign_in() -> Response | None:
         if session.get("_user_id"):
             logout_user()
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     set_actor(user.id, user.organisation_id, auth.actor_for(user))
     g.user = user
     return None

@@ -59,7 +59,7 @@ def wants_json() -> bool:
 def render_error(error: DomainError, status: int | None = None) -> Response:
     status = status or error.status
     if wants_json():
-        response = jsonify(error_body(error))
+        response: Response = jsonify(error_body(error))
     else:
         response = Response(
             render_template("errors/error.html", status=status, title=_TITLES.get(status, "There is a problem"), message=error.message),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from casework.audit import trail
 from casework.consent.policy import Actor
@@ -52,7 +53,8 @@ def set_actor(user_id: str, organisation_id: str, actor: Actor) -> None:
 
 
 def current_actor() -> Actor | None:
-    return g.get("actor")
+    actor: Actor | None = g.get("actor")
+    return actor
 
 
 def _commit(response: Response) -> Response:
@@ -74,15 +76,22 @@ def _commit(response: Response) -> Response:
         session.rollback()
         log.exception("database unavailable at commit (request %s)", request_id())
         return _error_response(Unavailable())
+    except Exception:
+        # Including a failed audit append: the change and its audit event go together or not at all.
+        session.rollback()
+        log.exception("commit failed (request %s)", request_id())
+        error = DomainError("Sorry, there is a problem with the service. Nothing was saved. Try again later.")
+        error.code = "internal_error"
+        return _error_response(error, 500)
     finally:
         session.close()
     return response
 
 
-def _error_response(exc: DomainError) -> Response:
+def _error_response(exc: DomainError, status: int | None = None) -> Response:
     from casework.web.errors import render_error
 
-    return render_error(exc)
+    return render_error(exc, status)
 
 
 def _teardown(exc: BaseException | None) -> None:

@@ -1,0 +1,104 @@
+"""The `casework` command of API.md, against a database of its own."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from casework.cli import main
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture()
+def cli(fresh_database_url, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CASEWORK_ENV", "testing")
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("CASEWORK_INSTANCE_DIR", str(settings.instance_dir))
+    monkeypatch.setenv("CASEWORK_KEYRING", str(settings.keyring_path))
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    assert run("db", "upgrade").exit_code == 0
+    return run
+
+
+def test_cli_orgs_users_tokens_and_verify(cli):
+    org = cli("orgs", "create", "--name", "Northshire Council", "--kind", "local_authority")
+    assert org.exit_code == 0
+    org_id = org.output.strip().splitlines()[-1]
+    user = cli(
+        "users",
+        "create",
+        "--email",
+        "lead@example.org",
+        "--name",
+        "Lee Ader",
+        "--org",
+        org_id,
+        "--role",
+        "practitioner",
+        "--role",
+        "manager",
+        "--team",
+        "North",
+        input=TEST_PASSWORD + "\n",
+    )
+    assert user.exit_code == 0, user.output
+    token = cli("tokens", "create", "--email", "lead@example.org")
+    assert token.exit_code == 0
+    assert token.output.strip().splitlines()[-1].startswith("cw_")
+    verify = cli("audit", "verify")
+    assert verify.exit_code == 0
+    assert "intact" in verify.output
+
+
+def test_cli_refuses_bad_input_with_a_message(cli):
+    bad_kind = cli("orgs", "create", "--name", "X", "--kind", "church")
+    assert bad_kind.exit_code == 1
+    assert "Kind must be one of" in bad_kind.output
+    org_id = cli("orgs", "create", "--name", "Y", "--kind", "school").output.strip().splitlines()[-1]
+    bad_role = cli(
+        "users", "create", "--email", "a@example.org", "--name", "A", "--org", org_id, "--role", "wizard", input="a-fine-long-passphrase\n"
+    )
+    assert bad_role.exit_code == 1 and "Roles must be" in bad_role.output
+    weak = cli("users", "create", "--email", "b@example.org", "--name", "B", "--org", org_id, "--role", "practitioner", input="password\n")
+    assert weak.exit_code == 1 and "Password" in weak.output
+    unknown = cli("tokens", "create", "--email", "nobody@example.org")
+    assert unknown.exit_code == 1
+
+
+def test_cli_audit_verify_names_the_first_tampered_event(cli, fresh_database_url):
+    from sqlalchemy import create_engine, text
+
+    cli("orgs", "create", "--name", "Z", "--kind", "school")
+    cli("orgs", "create", "--name", "W", "--kind", "school")
+    engine = create_engine(fresh_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET action = 'organisation.delete' WHERE seq = 2"))
+    engine.dispose()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "event 2" in result.output
+
+
+def test_cli_production_refuses_to_start_without_secrets(monkeypatch):
+    monkeypatch.setenv("CASEWORK_ENV", "production")
+    monkeypatch.delenv("CASEWORK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("CASEWORK_KEYRING", raising=False)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert "CASEWORK_SECRET_KEY" in result.output and "CASEWORK_KEYRING" in result.output
+
+
+def test_cli_invalid_practice_file_stops_with_the_problem(monkeypatch, tmp_path, fresh_database_url):
+    bad = tmp_path / "practice.toml"
+    bad.write_text('name = "Broken"\n[[levels]]\nnumber = 1\nname = "Only"\n')
+    monkeypatch.setenv("CASEWORK_ENV", "testing")
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("CASEWORK_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("CASEWORK_PRACTICE_FILE", str(bad))
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert "practice framework is invalid" in result.output
