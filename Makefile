@@ -38,9 +38,10 @@ run: install assets ## Serve the app on SQLite with demo data (http://127.0.0.1:
 	$(BIN)/casework demo ensure
 	$(BIN)/casework run --host $(HOST) --port $(PORT)
 
-lint: install ## ruff, import-linter, bandit, pip-audit (where reachable)
+lint: install ## ruff, mypy, import-linter, bandit, pip-audit (where reachable)
 	$(BIN)/ruff check casework config tests bench migrations
 	$(BIN)/ruff format --check casework config tests bench migrations
+	$(BIN)/mypy casework config
 	$(BIN)/lint-imports --config setup.cfg
 	$(BIN)/bandit -q -r casework config -ll
 	@if [ -n "$$CASEWORK_PIP_AUDIT" ]; then $(BIN)/pip-audit --skip-editable -r requirements/constraints.txt; \
@@ -62,7 +63,7 @@ test-postgres: install ## The database suites again on PostgreSQL ($$CASEWORK_TE
 test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium)
 	$(BIN)/pytest -q -p no:xdist tests/e2e
 
-test: lint typecheck test-sqlite test-postgres test-e2e ## Lint, type checks and every test suite
+test: lint test-sqlite test-postgres test-e2e ## Lint (with type checks) and every test suite
 
 bench: install assets ## Benchmarks (see bench/README.md)
 	$(BIN)/python bench/demo_load.py

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -11,4 +9,4 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 login_manager = LoginManager()
 csrf = CSRFProtect()
 wtf_helpers = WTFormsHelpers()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
+# The rate limiter is made per app (casework.web.limits): its storage is per deployment.

@@ -9,7 +9,6 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from casework.auth import services as auth
-from casework.extensions import limiter
 from casework.web.access import SessionPrincipal
 from casework.web.requests import db_session, set_actor
 
@@ -24,7 +23,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"])
 def sign_in() -> Response | str:
     from casework.auth.forms import SignInForm
 

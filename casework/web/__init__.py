@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 
-from casework.extensions import csrf, limiter, wtf_helpers
+from casework.extensions import csrf, wtf_helpers
 
 
 def _navigation_items() -> list[dict[str, Any]]:
@@ -31,12 +31,12 @@ def init_web(app: Flask) -> None:
     from casework.families.views import bp as families_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
+    from casework.web.limits import init_limits
     from casework.web.requests import init_requests
     from casework.web.views import bp as web_bp
 
     csrf.init_app(app)
     wtf_helpers.init_app(app)
-    limiter.init_app(app)
     init_requests(app)
     init_access(app)
     init_errors(app)
@@ -45,4 +45,5 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(families_bp)
     init_api(app)
+    init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")
