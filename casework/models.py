@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casework.audit.models import AuditEvent
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
+from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
 from casework.db import Base
 from casework.families.models import Family, Person
 
@@ -12,7 +13,11 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Case",
     "Family",
+    "LeadAssignment",
+    "LevelTransition",
+    "Notification",
     "Organisation",
     "Person",
     "Team",

@@ -45,6 +45,15 @@ class FamilyFacts:
 
 
 @dataclass(frozen=True)
+class CaseFacts:
+    """What the policy needs to know about a case: it is seen as its family is seen."""
+
+    case_id: str
+    family_id: str
+    owning_team_id: str
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     basis: str | None = None  # why access was granted: "team" or "manager"
@@ -63,6 +72,11 @@ def decide(actor: Actor, facts: FamilyFacts) -> Decision:
     if facts.owning_team_id in case_team_ids(actor):
         return Decision(True, "manager" if facts.owning_team_id in actor.managed_team_ids else "team")
     return DENY
+
+
+def decide_case(actor: Actor, facts: CaseFacts) -> Decision:
+    """May ``actor`` see this case? Cases follow the rule of their owning team."""
+    return decide(actor, FamilyFacts(family_id=facts.family_id, owning_team_id=facts.owning_team_id))
 
 
 def may_create_in_team(actor: Actor, team_id: str) -> bool:

@@ -3,6 +3,8 @@ Redis when ``CASEWORK_REDIS_URL`` is set (shared by every app server), memory ot
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -22,6 +24,7 @@ def init_limits(app: Flask) -> Limiter:
         enabled=settings.rate_limits_enabled,
         key_prefix="casework",
     )
-    app.view_functions["auth.sign_in"] = limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(app.view_functions["auth.sign_in"])
+    view: Any = limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(app.view_functions["auth.sign_in"])
+    app.view_functions["auth.sign_in"] = view
     app.extensions["casework"]["limiter"] = limiter
     return limiter

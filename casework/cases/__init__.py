@@ -1,0 +1,1 @@
+"""Case episodes, the continuum of need and its transitions, lead professionals, closure."""
