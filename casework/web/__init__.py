@@ -24,6 +24,12 @@ def _navigation_items() -> list[dict[str, Any]]:
     return items
 
 
+def format_nhs_number(value: str | None) -> str:
+    """NHS numbers are shown as 3 3 4 digits (NHS data dictionary)."""
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else (value or "")
+
+
 def init_web(app: Flask) -> None:
     from casework.api import init_api
     from casework.auth.admin_views import bp as admin_bp
@@ -47,3 +53,4 @@ def init_web(app: Flask) -> None:
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")
+    app.add_template_filter(format_nhs_number, "nhs_number")

@@ -18,7 +18,7 @@ from casework.errors import NotPermitted, Unauthenticated
 from casework.extensions import login_manager
 from casework.web.requests import db_session, set_actor
 
-PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "static", "web.health", "api.openapi"})
+PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "static", "web.assets", "web.health", "api.openapi"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, send_from_directory, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -29,3 +31,14 @@ def health() -> tuple[dict[str, str], int]:
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         return {"status": "unavailable"}, 503
     return {"status": "ok"}, 200
+
+
+@bp.get("/assets/<path:filename>")
+def assets(filename: str) -> Response:
+    """GOV.UK Frontend's and MOJ Frontend's stylesheets refer to /assets/...: serve their files."""
+    vendor = Path(current_app.static_folder or "") / "vendor"
+    for package in ("govuk", "moj"):
+        if (vendor / package / "assets" / filename).is_file():
+            response = send_from_directory(vendor / package / "assets", filename, max_age=86400)
+            return response
+    abort(404)

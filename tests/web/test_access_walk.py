@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-PUBLIC = {"auth.sign_in", "static", "web.health", "api.openapi"}
+PUBLIC = {"auth.sign_in", "static", "web.assets", "web.health", "api.openapi"}
 #: Pages any signed-in user may use; every other page declares its roles.
 ANY_SIGNED_IN = {"web.home", "auth.sign_out", "auth.tokens", "auth.revoke_token"}
 

@@ -35,7 +35,7 @@ def test_family_pages_create_family_then_member(client, session, world):
     )
     assert added.status_code == 302
     text = client.get(family_url).get_data(as_text=True)
-    assert "Ruby Osei" in text and "3 November 2017" in text and "9434765919" in text
+    assert "Ruby Osei" in text and "3 November 2017" in text and "943 476 5919" in text
 
 
 def test_family_pages_errors_link_to_fields_and_lose_nothing(client, session, world):

@@ -1,0 +1,252 @@
+"""Browser journeys: a real casework server on a free port, driven by Debian's headless Chromium
+through Playwright, with axe-core accessibility checks.
+
+Self-contained: nothing here uses the database fixtures of ``tests/conftest.py`` (whose names,
+such as ``app``, ``settings`` and ``database``, are deliberately not reused). Playwright never
+downloads a browser: it drives the system ``chromium`` through ``executable_path``.
+
+Set ``CASEWORK_E2E_SCREENSHOTS`` to a directory to keep a full-page screenshot of every page the
+journeys check; set ``CASEWORK_REQUIRE_BROWSER`` (CI does) to fail instead of skip when Chromium
+is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PASSWORD = "violet-harbour-lantern-42"
+OTHER_PASSWORD = "copper-meadow-whistle-87"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+# The app's own stylesheets and scripts that failed to load, per page (a missing `make assets`
+# shows as unstyled pages that axe alone would not notice).
+_BROKEN_STATIC: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+    name: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What the fixture put in the database before the server started."""
+
+    practitioner: Account
+    outsider: Account
+    family_id: str
+    family_reference: str
+
+
+def _seed(db: Any) -> Seed:
+    """Two organisations, a practitioner in each, and one family owned by the first's team."""
+    from casework.audit import trail
+    from casework.auth import services as auth
+    from casework.families import services as families
+
+    practitioner = Account("sam.patel@north.example.gov.uk", PASSWORD, "Sam Patel", "Northshire Council")
+    outsider = Account("jo.brennan@riverside.example.sch.uk", OTHER_PASSWORD, "Jo Brennan", "Riverside Primary School")
+    session = db.session()
+    try:
+        trail.bind(session, trail.AuditContext("e2e", None, "e2e"))
+        council = auth.create_organisation(session, practitioner.organisation, "local_authority")
+        user = auth.create_user(
+            session,
+            email=practitioner.email,
+            name=practitioner.name,
+            organisation_id=council.id,
+            roles=["practitioner"],
+            team="Early Help North",
+            password=practitioner.password,
+        )
+        school = auth.create_organisation(session, outsider.organisation, "school")
+        auth.create_user(
+            session,
+            email=outsider.email,
+            name=outsider.name,
+            organisation_id=school.id,
+            roles=["practitioner"],
+            team="Pastoral Team",
+            password=outsider.password,
+        )
+        family = families.create_family(session, auth.actor_for(user), address_line_1="3 Mill Lane", postcode="LS1 4AP")
+        assert family.reference is not None
+        seed = Seed(practitioner, outsider, family.id, family.reference)
+        session.commit()
+    finally:
+        session.close()
+    return seed
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Seed]]:
+    """Settings, database and seed data: SQLite in a temporary directory, built by the real
+    migrations, with the people and records of :func:`_seed`."""
+    import casework
+    from casework.migrate import upgrade
+    from config import Settings
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    settings = Settings(
+        env="testing",
+        instance_dir=tmp / "instance",
+        database_url=f"sqlite:///{tmp}/e2e.sqlite3",
+        secret_key="e2e-secret",
+        keyring_path=tmp / "keyring.json",
+        audit_checkpoint_dir=tmp / "checkpoints",
+        rate_limits_enabled=False,
+    )
+    db = casework.build_database(settings)
+    try:
+        with db.engine.connect() as conn:
+            upgrade(connection=conn)
+            conn.commit()
+        yield settings, db, _seed(db)
+    finally:
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def e2e_seed(e2e_database: tuple[Any, Any, Seed]) -> Seed:
+    return e2e_database[2]
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database: tuple[Any, Any, Seed]) -> Iterator[str]:
+    """The base URL of casework served on a free port of 127.0.0.1 from a daemon thread."""
+    from werkzeug.serving import make_server
+
+    import casework
+
+    settings, db, _ = e2e_database
+    app = casework.create_app(settings, db)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path:
+        return path
+    message = "Debian's chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CASEWORK_REQUIRE_BROWSER"):
+        pytest.fail(f"CASEWORK_REQUIRE_BROWSER is set but {message}; the browser journeys cannot run", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless system Chromium (Playwright must never download its own browser here)."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture()
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh browser context (no cookies) and page for each test; relative URLs go to the server."""
+    context = browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    try:
+        new_page = context.new_page()
+        broken = _BROKEN_STATIC.setdefault(new_page, [])
+        static = f"{live_server}/static/"
+
+        def _on_response(response: Any) -> None:
+            if response.url.startswith(static) and response.status >= 400:
+                broken.append(f"{response.status} {response.url}")
+
+        def _on_failed(request: Any) -> None:
+            # ERR_ABORTED: the page navigated away while it loaded (the favicon, typically).
+            if request.url.startswith(static) and request.failure != "net::ERR_ABORTED":
+                broken.append(f"failed {request.url}: {request.failure}")
+
+        new_page.on("response", _on_response)
+        new_page.on("requestfailed", _on_failed)
+        yield new_page
+    finally:
+        context.close()
+
+
+# Accessibility -------------------------------------------------------------------------------
+
+
+def serious_violations(results: dict[str, Any]) -> list[str]:
+    """One line per serious or critical axe violation: id, help text and the failing targets."""
+    lines = []
+    for violation in results.get("violations", []):
+        if violation.get("impact") not in BLOCKING_IMPACTS:
+            continue
+        targets = [" >> ".join(map(str, node.get("target", []))) for node in violation.get("nodes", [])]
+        rule = f"{violation['id']} ({violation['impact']}): {violation['help']} [{violation.get('helpUrl', '')}]"
+        lines.append(f"{rule} -> {', '.join(targets)}")
+    return lines
+
+
+def assert_accessible(page: Any) -> None:
+    """Fail, listing them, when axe-core finds serious or critical violations on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = serious_violations(results.response)
+    assert not problems, f"axe found accessibility violations on {page.url}:\n" + "\n".join(problems)
+
+
+def assert_styled(page: Any) -> None:
+    """The app's stylesheets and scripts loaded: GOV.UK Frontend styles are in force."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    broken = _BROKEN_STATIC.get(page, [])
+    assert not broken, "static files failed to load (has `make assets` been run?):\n" + "\n".join(broken)
+    empty = page.evaluate("() => [...document.styleSheets].filter(s => !s.cssRules.length).map(s => s.href)")
+    assert not empty, f"stylesheets with no rules on {page.url}: {empty}"
+    initialised = "() => !!document.querySelector('[data-module=govuk-service-navigation][data-govuk-service-navigation-init]')"
+    try:
+        page.wait_for_function(initialised, timeout=5_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"GOV.UK Frontend JavaScript did not initialise on {page.url}", pytrace=False)
+
+
+def check_page(page: Any, name: str) -> None:
+    """Screenshot (when asked for), then check the page is styled and passes axe."""
+    page.wait_for_load_state("load")
+    shots = os.environ.get("CASEWORK_E2E_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
+    assert_styled(page)
+    assert_accessible(page)
