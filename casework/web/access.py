@@ -4,6 +4,7 @@ few listed in PUBLIC_ENDPOINTS; and routes declare the roles they need with ``ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from casework.auth import services as auth
 from casework.auth.models import User
-from casework.errors import NotPermitted, Unauthenticated
+from casework.errors import Malformed, NotFound, NotPermitted, Unauthenticated
 from casework.extensions import login_manager
 from casework.web.requests import db_session, set_actor
 
@@ -80,9 +81,42 @@ def _require_sign_in() -> Response | None:
     return None
 
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _check_path_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A path id that could name no record is a 404 before any query runs."""
+    for key, value in (values or {}).items():
+        if key.endswith("_id") and not (isinstance(value, str) and _ID.match(value)):
+            raise NotFound()
+
+
+def contains_nul(value: object) -> bool:
+    """NUL characters are never meaningful input (and PostgreSQL refuses them in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul() -> None:
+    if any(contains_nul(v) for v in request.args.listvalues()) or (
+        # API bodies are JSON only (checked when loaded); forms are parsed here for pages.
+        not request.path.startswith("/api/")
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and any(contains_nul(v) for v in request.form.listvalues())
+    ):
+        raise Malformed("The request contains characters that are not allowed.")
+
+
 def init_access(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session record is the control
+    app.url_value_preprocessor(_check_path_ids)
+    app.before_request(_refuse_nul)
     app.before_request(_require_sign_in)
 
 

@@ -124,3 +124,15 @@ def test_api_errors_failed_audit_write_fails_the_request_and_changes_nothing(cli
     assert "audit" not in error["message"]
     monkeypatch.undo()
     assert session.scalar(select(func.count()).select_from(Family)) == 0
+
+
+def test_api_errors_nul_characters_never_reach_the_database(client, headers):
+    _error(client.get("/api/v1/families/%00", headers=headers), 404, "not_found")
+    _error(client.get("/api/v1/families/a%00b/members", headers=headers), 404, "not_found")
+    _error(client.post("/api/v1/families", json={"note": "a\u0000b"}, headers=headers), 400, "malformed")
+    _error(client.get("/api/v1/people/search?family_name=%00", headers=headers), 400, "malformed")
+
+
+def test_api_errors_nul_in_a_form_is_refused(client):
+    response = client.post("/sign-in", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
