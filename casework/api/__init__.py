@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from casework.errors import Malformed, NotPermitted, ValidationFailed
 from casework.extensions import csrf
-from casework.web.access import require_token
+from casework.web.access import contains_nul, require_token
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_VERSION = "1.0.0"
@@ -46,9 +46,12 @@ def _json_body() -> Any:
     if not request.is_json:
         raise Malformed("Send the body as JSON with Content-Type: application/json.")
     try:
-        return request.get_json(force=False, silent=False)
+        data = request.get_json(force=False, silent=False)
     except Exception:  # noqa: BLE001 - werkzeug raises BadRequest for bad JSON
         raise Malformed() from None
+    if contains_nul(data):
+        raise Malformed("The request contains characters that are not allowed.")
+    return data
 
 
 def _load(schema: type[Schema], data: Any) -> Any:
@@ -173,6 +176,7 @@ def openapi() -> Response:
 def init_api(app: Flask) -> None:
     # Importing the areas' api modules registers their operations on api_bp.
     from casework.auth import api as _auth_api  # noqa: F401
+    from casework.cases import api as _cases_api  # noqa: F401
     from casework.families import api as _families_api  # noqa: F401
 
     csrf.exempt(api_bp)  # bearer tokens only: the API never accepts the session cookie

@@ -83,15 +83,25 @@ def needs_lead(practice: Practice, level: int, status: str) -> bool:
 
 
 def check_status_change(practice: Practice, state: CaseState, to_status: str) -> None:
-    """Moving a case forward (assessment, plan); closing has its own rule."""
+    """Moving a case forward (assessment, plan); closing has its own rule.
+
+    Beyond ``requested`` a case needs a lead professional when its level needs one, and also
+    when the statutory level needs one (an immediate-risk step-up there is never blocked, so the
+    lead must be in place before it can happen) or when a change of level awaits a decision (it
+    may be to a level that needs one, and approving it cannot wait for an allocation).
+    """
     if to_status not in STATUSES or to_status == "closed":
         raise InvalidTransition("Use closure to close a case.")
     if not state.is_open:
         raise InvalidTransition("This case is closed.")
     if _ORDER[to_status] <= _ORDER[state.status]:
         raise InvalidTransition(f"The case is already at the {state.status} stage.")
-    if needs_lead(practice, state.level, to_status) and not state.lead_professional_id:
+    if state.lead_professional_id:
+        return
+    if needs_lead(practice, state.level, to_status):
         raise InvalidTransition("Assign a lead professional first: this level of need requires one.")
+    if needs_lead(practice, practice.statutory_level.number, to_status) or state.has_pending_transition:
+        raise InvalidTransition("Assign a lead professional first: the case could move to a level of need that requires one.")
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,9 @@ def plan_transition(
             found["family_agreement"] = ["Record that the family agrees to the step-down"]
         if found:
             raise ValidationFailed(fields=found)
+    # The receiving lead professional of a step-down from statutory becomes the lead on approval.
+    if not (immediate_risk or from_statutory or state.lead_professional_id) and needs_lead(practice, to_level, state.status):
+        raise InvalidTransition(f"Assign a lead professional first: level {to_level} requires one.")
     if state.has_pending_transition and not immediate_risk:
         raise InvalidTransition("A change of level is already waiting for a decision.")
     return TransitionPlan(direction=direction, status=APPROVED if immediate_risk else PENDING, needs_receiver=from_statutory)
@@ -157,10 +170,17 @@ def check_decision(
     needs_receiver: bool,
     case_open: bool,
     note: str | None,
+    level_changed: bool = False,
 ) -> None:
-    """May this manager approve or reject this transition now?"""
+    """May this manager approve or reject this transition now?
+
+    ``level_changed``: the case is no longer at the level the change was requested from (an
+    immediate-risk step-up overtook it), so approving it would move the case from the wrong place.
+    """
     if not approver_manages_team:
         raise_forbidden()
+    if decision not in (APPROVED, REJECTED):
+        raise ValidationFailed(fields={"decision": [f"Decision must be {APPROVED} or {REJECTED}"]})
     if decision == REJECTED and not (note or "").strip():
         raise ValidationFailed(fields={"note": ["Say why the change is rejected"]})
     if note and len(note) > MAX_TEXT:
@@ -178,6 +198,8 @@ def check_decision(
         raise InvalidTransition("This case is closed.")
     if approver_is_requester:
         raise InvalidTransition("Another manager must decide a change you requested.")
+    if decision == APPROVED and level_changed:
+        raise InvalidTransition("The case's level has changed since this was requested. Reject it and ask again.")
     if decision == APPROVED and needs_receiver and not receiver_accepted:
         raise InvalidTransition("The receiving lead professional has not accepted the case yet.")
 

@@ -28,9 +28,15 @@ def practice_of(session: Session) -> Practice:
     return practice
 
 
+def plausible_id(value: str | None) -> bool:
+    """Could ``value`` name a record? (PostgreSQL refuses a NUL in a query parameter: that is
+    an unknown record, not a server error.)"""
+    return bool(value) and "\x00" not in (value or "")
+
+
 def visible_case(session: Session, actor: Actor, case_id: str) -> tuple[Case, Decision]:
     """The case if ``actor`` may see it; :class:`NotFound` otherwise (unknown and hidden alike)."""
-    case = session.get(Case, case_id) if case_id else None
+    case = session.get(Case, case_id) if plausible_id(case_id) else None
     if case is None:
         raise NotFound()
     decision = decide_case(actor, CaseFacts(case.id, case.family_id, case.owning_team_id))

@@ -10,7 +10,7 @@ from casework.auth.models import TeamMembership, User, UserRole
 from casework.cases import rules
 from casework.cases.leads import start_lead
 from casework.cases.models import LevelTransition, Notification
-from casework.cases.services import CASE_ROLES, check_version, is_eligible_lead, practice_of, state_of, visible_case
+from casework.cases.services import CASE_ROLES, check_version, is_eligible_lead, plausible_id, practice_of, state_of, visible_case
 from casework.consent.policy import Actor, CaseFacts, decide_case
 from casework.db import new_id, utcnow
 from casework.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -97,7 +97,7 @@ def request_transition(
 
 
 def _visible_transition(session: Session, actor: Actor, transition_id: str) -> LevelTransition:
-    transition = session.get(LevelTransition, transition_id) if transition_id else None
+    transition = session.get(LevelTransition, transition_id) if plausible_id(transition_id) else None
     if transition is None:
         raise NotFound()
     case = transition.case
@@ -145,6 +145,7 @@ def decide_transition(
         needs_receiver=transition.receiving_lead_id is not None,
         case_open=case.status in rules.OPEN_STATUSES,
         note=note,
+        level_changed=transition.from_level != case.level,
     )
     now = utcnow()
     transition.decided_by_id = actor.user_id
