@@ -1,42 +1,37 @@
 """Load realistic synthetic data: organisations, teams, staff and families with their people.
 
-Names and addresses come from Faker's en_GB locale; NHS numbers from the synthetic range of the
-``nhs-number`` package (never a real person's). The demo password is generated at random on
-first load and kept in the instance folder (mode 0600), never in the repository.
+Staff are created through the account services. Families are generated in bulk
+(:mod:`casework.demo.bulk`) yet stored exactly as the family services store them: a data key per
+family, every personal field encrypted under it, blind indexes for search, and one audited
+``family.create`` / ``person.create`` event per row in the hash chain, so that nothing tells a
+loaded family from one a practitioner entered. Names and addresses come from Faker's en_GB
+locale; NHS numbers from the synthetic range of the ``nhs-number`` package (never a real
+person's). The demo password is generated at random on first load and kept in the instance
+folder (mode 0600), never in the repository.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 
-import nhs_number
-from faker import Faker
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from casework.audit import trail
 from casework.auth import services as auth
-from casework.auth.models import Organisation, User
-from casework.db import Database
-from casework.families import services as families
+from casework.db import Database, today
+from casework.demo.bulk import BATCH_SIZE, load_households
+from casework.demo.households import HouseholdGenerator
+from casework.demo.rows import Batch
+from casework.demo.staff import DEMO_EMAIL, create_staff, owning_teams
+from casework.families.models import Family
 
-DEMO_EMAIL = "practitioner@demo.casework.test"
 CREDENTIALS_FILE = "demo-credentials.txt"
-
-ORGANISATIONS = [
-    ("Northshire County Council", "local_authority", ["Early Help North", "Early Help South"]),
-    ("Northshire Community Health NHS Trust", "health", ["Health Visiting East"]),
-    ("St Anne's Primary School", "school", ["Pastoral Team"]),
-    ("Northshire Constabulary", "police", ["Early Intervention"]),
-    ("Homes for Northshire", "housing", ["Tenancy Support"]),
-    ("Family Action Northshire", "voluntary", ["Family Support"]),
-]
+#: Who the trail says loaded the data.
+AUDIT_CONTEXT = trail.AuditContext("demo-loader", None, "demo-load")
 
 
 @dataclass(frozen=True)
@@ -71,96 +66,57 @@ def _read_credentials(instance_dir: Path) -> tuple[str, str] | None:
     return (lines[0], lines[1]) if len(lines) >= 2 else None
 
 
-def _staff(session: Session, password: str) -> list[User]:
-    """Organisations, teams and one user per role; returns the local authority's practitioners."""
-    practitioners = []
-    for name, kind, teams in ORGANISATIONS:
-        org = session.scalar(select(Organisation).where(Organisation.name == name)) or auth.create_organisation(session, name, kind)
-        for team in teams:
-            auth.ensure_team(session, org, team)
-    la = session.scalar(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0]))
-    health = session.scalar(select(Organisation).where(Organisation.name == ORGANISATIONS[1][0]))
-    assert la is not None and health is not None  # nosec B101 - created above
-    people = [
-        (DEMO_EMAIL, "Priya Shah", la, ["practitioner"], "Early Help North"),
-        ("manager@demo.casework.test", "Tom Adeyemi", la, ["manager"], "Early Help North"),
-        ("south@demo.casework.test", "Grace O'Neill", la, ["practitioner"], "Early Help South"),
-        ("safeguarding@demo.casework.test", "Sam Clarke", la, ["safeguarding_lead"], None),
-        ("ig@demo.casework.test", "Helen Wood", la, ["ig_officer"], None),
-        ("admin@demo.casework.test", "Alex Morgan", la, ["admin"], None),
-        ("healthvisitor@demo.casework.test", "Fatima Begum", health, ["practitioner"], "Health Visiting East"),
-    ]
-    for email, name, org, roles, team in people:
-        user = auth.user_by_email(session, email)
-        if user is None:
-            user = auth.create_user(session, email=email, name=name, organisation_id=org.id, roles=roles, team=team, password=password)
-        if "practitioner" in roles and org is la:
-            practitioners.append(user)
-    return practitioners
+def load_demo(
+    db: Database,
+    instance_dir: Path,
+    families: int = 200,
+    progress: bool = False,
+    seed: int = 2026,
+    batch_size: int = BATCH_SIZE,
+) -> DemoResult:
+    """Load ``families`` synthetic families (and the staff, once), committing batch by batch.
 
+    Each batch commits whole, with its audit events; a failure leaves the batches before it.
 
-def _families(session: Session, practitioners: list[User], count: int, seed: int, progress: bool) -> None:
-    fake = Faker("en_GB")
-    Faker.seed(seed)
-    rng = random.Random(seed)  # nosec B311 - synthetic data, not security
-    synthetic_nhs = nhs_number.generate(for_region=nhs_number.REGION_SYNTHETIC, quantity=count * 4)
-    today = date.today()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=count, unit="family", desc="Families")
-    for i in range(count):
-        actor = auth.actor_for(practitioners[i % len(practitioners)])
-        family = families.create_family(session, actor, address_line_1=fake.street_address().replace("\n", ", "), postcode=fake.postcode())
-        surname = fake.last_name()
-        adults = 1 + (rng.random() < 0.55)
-        for a in range(adults):
-            families.add_member(
-                session,
-                actor,
-                family.id,
-                given_name=fake.first_name_female() if a == 0 else fake.first_name_male(),
-                family_name=surname,
-                role="parent_carer",
-                parental_responsibility=True,
-                date_of_birth=today - timedelta(days=rng.randint(19 * 365, 50 * 365)),
-                nhs_number=synthetic_nhs[i * 4 + a],
-                language="English",
-            )
-        for c in range(rng.choice([1, 1, 2, 2, 2, 3, 4])):
-            families.add_member(
-                session,
-                actor,
-                family.id,
-                given_name=fake.first_name(),
-                family_name=surname,
-                role="child",
-                parental_responsibility=False,
-                date_of_birth=today - timedelta(days=rng.randint(30, 17 * 365)),
-                nhs_number=synthetic_nhs[i * 4 + 2 + c] if c < 2 else None,
-                school=f"{fake.city()} Primary School" if rng.random() < 0.6 else None,
-            )
-        if bar is not None:
-            bar.update(1)
-        if i % 200 == 199:
-            session.flush()
-    if bar is not None:
-        bar.close()
-
-
-def load_demo(db: Database, instance_dir: Path, families: int = 200, progress: bool = False, seed: int = 2026) -> DemoResult:
-    """Load ``families`` synthetic families (and the staff, once)."""
+    Args:
+        db: the database to load into.
+        instance_dir: where the demo password is kept.
+        families: how many families to add.
+        progress: show a progress bar (tqdm, on stderr).
+        seed: with the number of families already stored, chooses the households: a fresh
+            database gets the same ones every time (ids and keys are always new), and a second
+            load adds different people rather than the same names and NHS numbers again.
+        batch_size: families per transaction.
+    """
     started = time.perf_counter()
     creds = _read_credentials(instance_dir)
     password = creds[1] if creds else _password()
     session = db.session()
-    trail.bind(session, trail.AuditContext("demo-loader", None, "demo-load"))
+    trail.bind(session, AUDIT_CONTEXT)
+    bar = None
     try:
-        practitioners = _staff(session, password)
-        _families(session, practitioners, families, seed, progress)
+        teams = owning_teams(create_staff(session, password))
         session.commit()
+        on_batch = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=families, unit="family", desc="Families", smoothing=0.1)
+
+            def on_batch(batch: Batch) -> None:
+                assert bar is not None  # nosec B101 - set just above
+                bar.update(len(batch.families))
+
+        day = today()
+        stored = session.scalar(select(func.count()).select_from(Family)) or 0
+        generator = HouseholdGenerator(seed + stored, families, day)
+        load_households(session, db.keyring, teams, families, generator, day, batch_size=batch_size, on_batch=on_batch)
+    except BaseException:
+        session.rollback()
+        raise
     finally:
+        if bar is not None:
+            bar.close()
         session.close()
     path = _write_credentials(instance_dir, DEMO_EMAIL, password)
     return DemoResult(families, time.perf_counter() - started, DEMO_EMAIL, password, path)
