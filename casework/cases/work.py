@@ -162,7 +162,7 @@ def my_work(session: Session, actor: Actor, on: date | None = None) -> MyWork:
             )
         )
     )
-    work.approvals = approvals_queue(session, actor)
+    work.approvals = approvals_queue(session, actor, record=False)
     work.notifications = list(
         session.scalars(
             select(Notification)
@@ -171,18 +171,21 @@ def my_work(session: Session, actor: Actor, on: date | None = None) -> MyWork:
             .limit(50)
         )
     )
-    shown = [w.case.id for w in work.leading]
+    shown = sorted(
+        {w.case.id for w in work.leading} | {t.case_id for t in (*work.transfers, *work.approvals)} | {h.case_id for h in work.handovers}
+    )
     if shown or work.handovers or work.transfers or work.approvals:
         trail.record(session, "work.read", subject_type="case", detail={"cases": shown})
     return work
 
 
-def approvals_queue(session: Session, actor: Actor) -> list[LevelTransition]:
-    """Transitions a manager must decide: pending ones, and immediate-risk step-ups to confirm."""
+def approvals_queue(session: Session, actor: Actor, record: bool = True) -> list[LevelTransition]:
+    """Transitions a manager must decide: pending ones, and immediate-risk step-ups to confirm
+    (one audited read naming the cases shown, unless the caller records its own)."""
     teams = sorted(actor.managed_team_ids)
     if not teams:
         return []
-    return list(
+    items = list(
         session.scalars(
             select(LevelTransition)
             .join(Case, Case.id == LevelTransition.case_id)
@@ -194,6 +197,9 @@ def approvals_queue(session: Session, actor: Actor) -> list[LevelTransition]:
             .order_by(LevelTransition.immediate_risk.desc(), LevelTransition.requested_at)
         )
     )
+    if items and record:
+        trail.record(session, "approvals.read", subject_type="case", detail={"cases": sorted({t.case_id for t in items})})
+    return items
 
 
 def mark_notifications_read(session: Session, actor: Actor) -> None:

@@ -6,6 +6,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from casework.auth.models import Team
+from casework.cases import display
+from casework.cases import services as cases
 from casework.consent.policy import case_team_ids
 from casework.errors import ValidationFailed
 from casework.families import services
@@ -55,8 +57,18 @@ def new() -> Response | str:
 @bp.get("/families/<family_id>")
 @roles_required(*CASE_ROLES)
 def show(family_id: str) -> str:
-    family, people = services.get_family_with_members(db_session(), g.actor, family_id)
-    return render_template("families/show.html", family=family, people=people, role_labels=ROLE_LABELS, page_title="Family")
+    dbs = db_session()
+    family, people = services.get_family_with_members(dbs, g.actor, family_id)
+    family_cases = cases.list_cases(dbs, g.actor, family_id=family.id, per_page=50).items
+    return render_template(
+        "families/show.html",
+        family=family,
+        people=people,
+        role_labels=ROLE_LABELS,
+        cases=[(c, display.status_tag(c.status), display.level_label(c.level)) for c in family_cases],
+        open_case=next((c for c in family_cases if display.is_open(c)), None),
+        page_title="Family",
+    )
 
 
 @bp.route("/families/<family_id>/members/new", methods=["GET", "POST"])

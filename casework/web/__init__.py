@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, url_for
+from markupsafe import Markup, escape
 
 from casework.extensions import csrf, wtf_helpers
 
@@ -16,8 +19,12 @@ def _navigation_items() -> list[dict[str, Any]]:
     items = []
     path = request.path
     if actor.roles & {"practitioner", "manager"}:
+        items.append({"href": url_for("cases.my_work"), "text": "My work", "active": path.startswith("/my-work")})
         items.append({"href": url_for("families.index"), "text": "Families", "active": path.startswith("/families")})
         items.append({"href": url_for("families.search"), "text": "Search", "active": path.startswith("/search")})
+    if actor.has_role("manager"):
+        items.append({"href": url_for("cases.caseload"), "text": "Caseload", "active": path.startswith("/caseload")})
+        items.append({"href": url_for("cases.approvals"), "text": "Approvals", "active": path.startswith("/approvals")})
     if actor.has_role("admin"):
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
@@ -30,10 +37,38 @@ def format_nhs_number(value: str | None) -> str:
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else (value or "")
 
 
+#: Dates and times are stored in UTC and shown as the council's users see the clock.
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """GOV.UK style: 3 November 2025."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TIME) if value.tzinfo else value
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """GOV.UK style: 3 November 2025 at 2:05pm (UK time)."""
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TIME) if value.tzinfo else value
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def format_lines(value: str | None) -> Markup:
+    """User text with its line breaks kept, escaped."""
+    return Markup("<br>").join(escape(line) for line in (value or "").splitlines())
+
+
 def init_web(app: Flask) -> None:
     from casework.api import init_api
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
+    from casework.cases.views import bp as cases_bp
     from casework.families.views import bp as families_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
@@ -50,7 +85,11 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(families_bp)
+    app.register_blueprint(cases_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")
     app.add_template_filter(format_nhs_number, "nhs_number")
+    app.add_template_filter(format_date, "govuk_date")
+    app.add_template_filter(format_datetime, "govuk_datetime")
+    app.add_template_filter(format_lines, "lines")

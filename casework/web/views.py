@@ -17,7 +17,7 @@ bp = Blueprint("web", __name__)
 def home() -> Response | str:
     actor = g.actor
     if actor.roles & {"practitioner", "manager"}:
-        return redirect(url_for("families.index"))
+        return redirect(url_for("cases.my_work"))
     if actor.has_role("admin"):
         return redirect(url_for("admin.index"))
     return render_template("home.html", page_title="Early help casework")

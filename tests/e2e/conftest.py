@@ -26,6 +26,8 @@ import pytest
 
 PASSWORD = "violet-harbour-lantern-42"
 OTHER_PASSWORD = "copper-meadow-whistle-87"
+MANAGER_PASSWORD = "saffron-glacier-compass-19"
+COLLEAGUE_PASSWORD = "amber-thistle-rowing-63"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,16 +59,24 @@ class Seed:
     outsider: Account
     family_id: str
     family_reference: str
+    manager: Account
+    colleague: Account
+    case_family_id: str
+    case_family_reference: str
 
 
 def _seed(db: Any) -> Seed:
-    """Two organisations, a practitioner in each, and one family owned by the first's team."""
+    """Two organisations, a practitioner in each, and one family owned by the first's team; in
+    that team also a manager and a second practitioner, and a family with two people for the
+    case journey."""
     from casework.audit import trail
     from casework.auth import services as auth
     from casework.families import services as families
 
     practitioner = Account("sam.patel@north.example.gov.uk", PASSWORD, "Sam Patel", "Northshire Council")
     outsider = Account("jo.brennan@riverside.example.sch.uk", OTHER_PASSWORD, "Jo Brennan", "Riverside Primary School")
+    manager = Account("priya.shah@north.example.gov.uk", MANAGER_PASSWORD, "Priya Shah", practitioner.organisation)
+    colleague = Account("alex.morgan@north.example.gov.uk", COLLEAGUE_PASSWORD, "Alex Morgan", practitioner.organisation)
     session = db.session()
     try:
         trail.bind(session, trail.AuditContext("e2e", None, "e2e"))
@@ -90,9 +100,25 @@ def _seed(db: Any) -> Seed:
             team="Pastoral Team",
             password=outsider.password,
         )
+        for account, role in ((manager, "manager"), (colleague, "practitioner")):
+            auth.create_user(
+                session,
+                email=account.email,
+                name=account.name,
+                organisation_id=council.id,
+                roles=[role],
+                team="Early Help North",
+                password=account.password,
+            )
         family = families.create_family(session, auth.actor_for(user), address_line_1="3 Mill Lane", postcode="LS1 4AP")
         assert family.reference is not None
-        seed = Seed(practitioner, outsider, family.id, family.reference)
+        hart = families.create_family(session, auth.actor_for(user), address_line_1="12 Beech Road", postcode="LS6 2QT")
+        assert hart.reference is not None
+        families.add_member(session, auth.actor_for(user), hart.id, given_name="Leo", family_name="Hart", role="child")
+        families.add_member(
+            session, auth.actor_for(user), hart.id, given_name="Dana", family_name="Hart", role="parent_carer", parental_responsibility=True
+        )
+        seed = Seed(practitioner, outsider, family.id, family.reference, manager, colleague, hart.id, hart.reference)
         session.commit()
     finally:
         session.close()

@@ -40,6 +40,8 @@ def test_family_journey_sign_in_create_family_and_member(page: Any, e2e_seed: Se
     check_page(page, "01-sign-in")
 
     sign_in(page, user)
+    expect(page).to_have_url(re.compile(r"/my-work$"))  # practitioners start at My work
+    page.get_by_role("link", name="Families", exact=True).click()
     expect(page).to_have_url(re.compile(r"/families$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Families")
     header = page.locator("header")
@@ -135,6 +137,8 @@ def test_family_journey_other_organisation_gets_not_found(page: Any, e2e_seed: S
     seed = e2e_seed
     page.goto("/sign-in")
     sign_in(page, seed.outsider)
+    expect(page).to_have_url(re.compile(r"/my-work$"))
+    page.get_by_role("link", name="Families", exact=True).click()
     expect(page).to_have_url(re.compile(r"/families$"))
     expect(page.locator("header")).to_contain_text(f"{seed.outsider.name}, {seed.outsider.organisation}")
     expect(page.get_by_text("There are no family records yet.")).to_be_visible()
