@@ -5,6 +5,7 @@ from __future__ import annotations
 from casework.audit.models import AuditEvent
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
+from casework.consent.models import Consent, SharingBasis, ShareWithoutConsent, TeamMember, WithheldPerson
 from casework.db import Base
 from casework.families.models import Family, Person
 
@@ -14,16 +15,21 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Case",
+    "Consent",
     "Family",
     "LeadAssignment",
     "LevelTransition",
     "Notification",
     "Organisation",
     "Person",
+    "ShareWithoutConsent",
+    "SharingBasis",
     "Team",
+    "TeamMember",
     "TeamMembership",
     "User",
     "UserRole",
     "UserSession",
+    "WithheldPerson",
     "metadata",
 ]

@@ -11,8 +11,9 @@ from casework.cases import rules
 from casework.cases.leads import start_lead
 from casework.cases.models import LevelTransition, Notification
 from casework.cases.services import CASE_ROLES, check_version, is_eligible_lead, plausible_id, practice_of, state_of, visible_case
-from casework.consent.policy import Actor, CaseFacts, decide_case
-from casework.db import new_id, utcnow
+from casework.consent.facts import case_facts
+from casework.consent.policy import Actor, decide_case
+from casework.db import new_id, today, utcnow
 from casework.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 
 
@@ -101,7 +102,7 @@ def _visible_transition(session: Session, actor: Actor, transition_id: str) -> L
     if transition is None:
         raise NotFound()
     case = transition.case
-    if not decide_case(actor, CaseFacts(case.id, case.family_id, case.owning_team_id)).allowed:
+    if not decide_case(actor, case_facts(session, case, today())).allowed:
         raise NotFound()
     return transition
 

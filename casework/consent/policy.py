@@ -5,14 +5,21 @@ Deny by default. :func:`decide` answers for one record from plain facts; the SQL
 from the same helper (:func:`case_team_ids`) so the two cannot drift apart (a property-based test
 holds them to the same answer).
 
-Current rules (DESIGN.md "The access policy", rule 1): practitioners and managers see the
-families and cases of the teams they belong to. Admins see no case data by virtue of being
-admin. Everyone else: the record does not exist for them.
+Rules (DESIGN.md "The access policy"):
+1. Practitioners and managers see the families and cases of the teams they belong to.
+2. A Team Around the Family member outside the owning team sees the case only while a sharing
+   basis covers their organisation (an active ``share`` consent, or an active decision to share
+   without consent); a member from the owning team's own organisation needs no further basis.
+3. A person's own details are withheld from an organisation they (or, for a younger child, a
+   parent) refused or withdrew, or that is on a do-not-share list, unless a share-without-consent
+   decision covers it (``Decision.withheld``).
+Admins see no case data by virtue of being admin. Everyone else: the record does not exist.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 #: Roles that give sight of the owning team's case data.
 CASE_ROLES = frozenset({"practitioner", "manager"})
@@ -46,17 +53,25 @@ class FamilyFacts:
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the policy needs to know about a case: it is seen as its family is seen."""
+    """What the policy needs to know about a case."""
 
     case_id: str
     family_id: str
     owning_team_id: str
+    owning_organisation_id: str = ""
+    taf_user_ids: frozenset[str] = frozenset()
+    #: organisation -> basis ("consent" or "share_without_consent"), as it stands today
+    bases: Mapping[str, str] = field(default_factory=dict)
+    #: person -> organisations their details are withheld from, as it stands today
+    withheld: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    basis: str | None = None  # why access was granted: "team" or "manager"
+    #: why access was granted: "team", "manager", "organisation", "consent", "share_without_consent"
+    basis: str | None = None
+    withheld: frozenset[str] = frozenset()  # people whose own details this actor may not see
 
 
 DENY = Decision(False)
@@ -75,8 +90,20 @@ def decide(actor: Actor, facts: FamilyFacts) -> Decision:
 
 
 def decide_case(actor: Actor, facts: CaseFacts) -> Decision:
-    """May ``actor`` see this case? Cases follow the rule of their owning team."""
-    return decide(actor, FamilyFacts(family_id=facts.family_id, owning_team_id=facts.owning_team_id))
+    """May ``actor`` see this case, on what basis, and whose details are withheld from them?"""
+    team = decide(actor, FamilyFacts(family_id=facts.family_id, owning_team_id=facts.owning_team_id))
+    if team.allowed:
+        return team
+    if not (actor.roles & CASE_ROLES) or actor.user_id not in facts.taf_user_ids:
+        return DENY
+    if actor.organisation_id == facts.owning_organisation_id:
+        basis: str | None = "organisation"
+    else:
+        basis = facts.bases.get(actor.organisation_id)
+    if basis is None:
+        return DENY
+    withheld = frozenset(person for person, orgs in facts.withheld.items() if actor.organisation_id in orgs)
+    return Decision(True, basis, withheld)
 
 
 def may_create_in_team(actor: Actor, team_id: str) -> bool:

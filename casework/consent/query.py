@@ -2,24 +2,63 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false
+from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import aliased
+
+from casework.auth.models import Team
 from casework.cases.models import Case
-from casework.consent.policy import Actor, case_team_ids
-from casework.families.models import Family
+from casework.consent.models import SharingBasis, TeamMember, WithheldPerson
+from casework.consent.policy import CASE_ROLES, Actor, case_team_ids
+from casework.consent.rules import OVERRIDE
+from casework.db import today as utc_today
+from casework.families.models import Family, Person
 
 
-def visible_families(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause selecting exactly the families :func:`policy.decide` allows."""
-    teams = case_team_ids(actor)
-    if not teams:
-        return false()
-    return Family.owning_team_id.in_(sorted(teams))
-
-
-def visible_cases(actor: Actor) -> ColumnElement[bool]:
+def visible_cases(actor: Actor, today: date | None = None) -> ColumnElement[bool]:
     """A WHERE clause selecting exactly the cases :func:`policy.decide_case` allows."""
+    today = today or utc_today()
+    conditions: list[ColumnElement[bool]] = []
     teams = case_team_ids(actor)
+    if teams:
+        conditions.append(Case.owning_team_id.in_(sorted(teams)))
+    if actor.roles & CASE_ROLES:
+        member = exists().where(TeamMember.case_id == Case.id, TeamMember.user_id == actor.user_id, TeamMember.removed_at.is_(None))
+        same_organisation = Case.owning_team_id.in_(select(Team.id).where(Team.organisation_id == actor.organisation_id))
+        basis = exists().where(
+            SharingBasis.case_id == Case.id,
+            SharingBasis.organisation_id == actor.organisation_id,
+            or_(SharingBasis.expires_on.is_(None), SharingBasis.expires_on >= today),
+        )
+        conditions.append(and_(member, or_(same_organisation, basis)))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_families(actor: Actor, today: date | None = None) -> ColumnElement[bool]:
+    """Families of the actor's teams, and families with a case the actor may see."""
+    teams = case_team_ids(actor)
+    via_case = Family.id.in_(select(Case.family_id).where(visible_cases(actor, today)))
     if not teams:
-        return false()
-    return Case.owning_team_id.in_(sorted(teams))
+        return via_case if actor.roles & CASE_ROLES else false()
+    return or_(Family.owning_team_id.in_(sorted(teams)), via_case)
+
+
+def withheld_from(actor: Actor, person_id: Any, today: date | None = None) -> ColumnElement[bool]:
+    """True where a person's own details are withheld from the actor's organisation on every
+    case the actor sees them through (the owning team never has details withheld)."""
+    today = today or utc_today()
+    teams = case_team_ids(actor)
+    covered = exists().where(
+        SharingBasis.case_id == WithheldPerson.case_id,
+        SharingBasis.organisation_id == WithheldPerson.organisation_id,
+        SharingBasis.basis == OVERRIDE,
+        SharingBasis.expires_on >= today,
+    )
+    withheld = exists().where(WithheldPerson.person_id == person_id, WithheldPerson.organisation_id == actor.organisation_id, ~covered)
+    if teams:
+        person, family = aliased(Person), aliased(Family)
+        owned = exists().where(person.id == person_id, person.family_id == family.id, family.owning_team_id.in_(sorted(teams)))
+        return and_(withheld, ~owned)
+    return withheld

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework.audit import trail
 from casework.consent.policy import Actor, Decision, FamilyFacts, case_team_ids, decide, may_create_in_team
-from casework.consent.query import visible_families
+from casework.consent.query import visible_families, withheld_from
 from casework.db import new_id, today
 from casework.errors import NotFound, NotPermitted, ValidationFailed
 from casework.families import rules
@@ -37,14 +37,31 @@ def _facts(family: Family) -> FamilyFacts:
 
 
 def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Family, Decision]:
-    """The family if ``actor`` may see it; :class:`NotFound` otherwise (unknown and hidden alike)."""
+    """The family if ``actor`` may see it (through its owning team, or through a case they may
+    see); :class:`NotFound` otherwise (unknown and hidden alike)."""
+    from casework.cases.models import Case
+    from casework.consent.facts import case_facts
+    from casework.consent.policy import decide_case
+
     family = session.get(Family, family_id) if family_id else None
     if family is None:
         raise NotFound()
     decision = decide(actor, _facts(family))
-    if not decision.allowed:
+    if decision.allowed:
+        return family, decision
+    through_cases = [
+        d for case in session.scalars(select(Case).where(Case.family_id == family.id)) if (d := decide_case(actor, case_facts(session, case, today()))).allowed
+    ]
+    if not through_cases:
         raise NotFound()
-    return family, decision
+    withheld = frozenset.intersection(*(d.withheld for d in through_cases))
+    return family, Decision(True, through_cases[0].basis, withheld)
+
+
+def _people(session: Session, family: Family, decision: Decision) -> list[Person]:
+    """The family's people the decision lets the actor see (withheld people are left out)."""
+    people = session.scalars(select(Person).where(Person.family_id == family.id).order_by(Person.created_at, Person.id))
+    return [p for p in people if p.id not in decision.withheld]
 
 
 def choose_team(actor: Actor, team_id: str | None) -> str:
@@ -99,7 +116,7 @@ def get_family(session: Session, actor: Actor, family_id: str) -> Family:
 def list_members(session: Session, actor: Actor, family_id: str) -> list[Person]:
     """The people in a family (one audited read for the list)."""
     family, decision = visible_family(session, actor, family_id)
-    people = list(session.scalars(select(Person).where(Person.family_id == family.id).order_by(Person.created_at, Person.id)))
+    people = _people(session, family, decision)
     trail.record(
         session,
         "family.members.read",
@@ -115,7 +132,7 @@ def list_members(session: Session, actor: Actor, family_id: str) -> list[Person]
 def get_family_with_members(session: Session, actor: Actor, family_id: str) -> tuple[Family, list[Person]]:
     """A family and its people for one page: one audited read."""
     family, decision = visible_family(session, actor, family_id)
-    people = list(session.scalars(select(Person).where(Person.family_id == family.id).order_by(Person.created_at, Person.id)))
+    people = _people(session, family, decision)
     trail.record(
         session,
         "family.read",
@@ -244,7 +261,7 @@ def search_people(
     query = (
         select(Person)
         .join(Family, Family.id == Person.family_id)
-        .where(visible_families(actor), or_(*conditions) if len(conditions) > 1 else conditions[0])
+        .where(visible_families(actor), ~withheld_from(actor, Person.id), or_(*conditions) if len(conditions) > 1 else conditions[0])
         .order_by(Person.id)
         .limit(max(limit * 20, 200))
     )

@@ -1,0 +1,62 @@
+"""Gathering the facts the access policy decides on, from the derived sharing tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from casework.auth.models import Team
+from casework.cases.models import Case
+from casework.consent.models import SharingBasis, TeamMember, WithheldPerson
+from casework.consent.policy import CaseFacts
+from casework.consent.rules import CONSENT, OVERRIDE
+
+
+def case_facts(session: Session, case: Case, today: date) -> CaseFacts:
+    """The policy's view of ``case`` today (two small queries, cached for the session)."""
+    cache: dict[tuple[str, date], CaseFacts] = session.info.setdefault("case_facts", {})
+    key = (case.id, today)
+    if key in cache:
+        return cache[key]
+    org = session.scalar(select(Team.organisation_id).where(Team.id == case.owning_team_id)) or ""
+    members = frozenset(
+        uid
+        for uid in session.scalars(select(TeamMember.user_id).where(TeamMember.case_id == case.id, TeamMember.removed_at.is_(None)))
+        if uid
+    )
+    rows = session.execute(
+        select(SharingBasis.organisation_id, SharingBasis.basis).where(
+            SharingBasis.case_id == case.id, or_(SharingBasis.expires_on.is_(None), SharingBasis.expires_on >= today)
+        )
+    ).all()
+    bases: dict[str, str] = {}
+    for organisation_id, basis in rows:
+        if basis == CONSENT or organisation_id not in bases:
+            bases[organisation_id] = basis
+    covered = {o for o, b in rows if b == OVERRIDE}
+    withheld: dict[str, set[str]] = {}
+    for person_id, organisation_id in session.execute(
+        select(WithheldPerson.person_id, WithheldPerson.organisation_id).where(WithheldPerson.case_id == case.id)
+    ):
+        if organisation_id not in covered:
+            withheld.setdefault(person_id, set()).add(organisation_id)
+    facts = CaseFacts(
+        case_id=case.id,
+        family_id=case.family_id,
+        owning_team_id=case.owning_team_id,
+        owning_organisation_id=org,
+        taf_user_ids=members,
+        bases=bases,
+        withheld={p: frozenset(o) for p, o in withheld.items()},
+    )
+    cache[key] = facts
+    return facts
+
+
+def forget_facts(session: Session, case_id: str) -> None:
+    """Drop cached facts after the sharing state of a case changes (withdrawal takes effect at once)."""
+    cache: dict[tuple[str, date], CaseFacts] = session.info.get("case_facts", {})
+    for key in [k for k in cache if k[0] == case_id]:
+        del cache[key]
