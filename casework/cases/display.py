@@ -38,9 +38,10 @@ NOTIFICATION_TEXT = {
     "immediate_risk_step_up": "An immediate-risk step-up took effect: approve it afterwards",
     "transition_approved": "Your change of level was approved",
     "transition_rejected": "Your change of level was rejected",
+    "shared_without_consent": "Information was shared without consent on a case your team owns: review the decision",
 }
 #: Notifications whose subject is a change of level (the others link to the case).
-TRANSITION_NOTIFICATIONS = frozenset(NOTIFICATION_TEXT) - {"handover_to_accept"}
+TRANSITION_NOTIFICATIONS = frozenset(NOTIFICATION_TEXT) - {"handover_to_accept", "shared_without_consent"}
 CASE_TABS = (("summary", "Summary", "cases.show"), ("family", "Family", "cases.family"), ("timeline", "Timeline", "cases.timeline"))
 
 

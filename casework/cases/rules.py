@@ -191,6 +191,8 @@ def check_decision(
             raise InvalidTransition("An immediate-risk step-up has already taken effect; request a step-down instead.")
         if already_reviewed:
             raise InvalidTransition("This step-up has already been reviewed.")
+        if approver_is_requester:
+            raise InvalidTransition("Another manager must review a step-up you made.")
         return
     if status != PENDING:
         raise InvalidTransition(f"This change has already been {status}.")
@@ -255,6 +257,10 @@ def check_lead_assignment(
         raise InvalidTransition("That person is already the lead professional.")
     if not (actor_manages_team or actor_in_team):
         raise_forbidden()
+    if state.lead_professional_id and not actor_manages_team and actor_id != state.lead_professional_id:
+        from casework.errors import NotPermitted
+
+        raise NotPermitted("Only the lead professional or a manager can change who leads an allocated case.")
     immediate = actor_manages_team or state.lead_professional_id is None or candidate_id == actor_id
     return LeadChange(effective_now=immediate)
 

@@ -15,6 +15,7 @@ from casework.consent.facts import case_facts
 from casework.consent.policy import Actor, decide_case
 from casework.db import new_id, today, utcnow
 from casework.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from casework.families.services import OWNING_BASES
 
 
 def _managers(session: Session, team_id: str) -> list[str]:
@@ -51,9 +52,9 @@ def request_transition(
     An immediate-risk step-up to the statutory level takes effect at once and notifies the
     owning team's managers, who approve it afterwards; nothing delays the referral.
     """
-    case, _ = visible_case(session, actor, case_id)
-    if not actor.roles & set(CASE_ROLES):
-        raise NotPermitted()
+    case, decision = visible_case(session, actor, case_id)
+    if not actor.roles & set(CASE_ROLES) or decision.basis not in OWNING_BASES:
+        raise NotPermitted("Only the team that owns this case can ask to change its level.")
     plan = rules.plan_transition(
         practice_of(session),
         state_of(session, case),
@@ -88,6 +89,14 @@ def request_transition(
     if plan.status == rules.APPROVED:
         transition.effective_at = now
         case.level = to_level
+        # A change still waiting from the old level is overtaken: close it off, with the reason.
+        for stale in session.scalars(
+            select(LevelTransition).where(LevelTransition.case_id == case.id, LevelTransition.status == rules.PENDING)
+        ):
+            if stale is not transition:
+                stale.status = rules.REJECTED
+                stale.decided_at = now
+                stale.decision_note = "Overtaken by an immediate-risk step-up"
         notify(session, _managers(session, case.owning_team_id), "immediate_risk_step_up", case.id, transition.id)
     else:
         notify(session, _managers(session, case.owning_team_id), "transition_to_decide", case.id, transition.id)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.audit import trail
-from casework.auth.models import User
+from casework.auth.models import Organisation, User
 from casework.cases import rules
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
 from casework.cases.services import case_flags, practice_of, visible_case
+from casework.consent import rules as consent_rules
+from casework.consent.models import Consent
 from casework.consent.policy import Actor
 from casework.consent.query import visible_cases
+from casework.consent.services import consent_record, person_facts
 from casework.db import today, utcnow
+from casework.families.models import Person
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,26 @@ def timeline(session: Session, actor: Actor, case_id: str) -> tuple[Case, list[T
     return case, items
 
 
+#: Consents whose review date falls within this many days are shown on My work.
+EXPIRY_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ExpiringConsent:
+    """A consent still in effect on a case I lead whose review date is near."""
+
+    case: Case
+    person: str
+    purpose: str  # "assessment" or "share"
+    organisations: tuple[str, ...]  # for "share": the names of the organisations it covers
+    expires_on: date
+
+
 @dataclass
 class WorkItem:
     case: Case
     flags: rules.Flags
+    expiring_consents: list[ExpiringConsent] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +139,11 @@ class MyWork:
     transfers: list[LevelTransition] = field(default_factory=list)
     approvals: list[LevelTransition] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+
+    @property
+    def expiring_consents(self) -> list[ExpiringConsent]:
+        """Consents in effect on the cases I lead whose review date is within the window, soonest first."""
+        return sorted((e for w in self.leading for e in w.expiring_consents), key=lambda e: e.expires_on)
 
     @property
     def overdue(self) -> list[WorkItem]:
@@ -136,7 +161,8 @@ def my_work(session: Session, actor: Actor, on: date | None = None) -> MyWork:
             .order_by(Case.assessment_due_on)
         )
     )
-    work.leading = [WorkItem(c, case_flags(session, c, on)) for c in leading]
+    expiring = expiring_consents(session, leading, on)
+    work.leading = [WorkItem(c, case_flags(session, c, on), [e for e in expiring if e.case.id == c.id]) for c in leading]
     work.handovers = list(
         session.scalars(
             select(LeadAssignment)
@@ -177,6 +203,37 @@ def my_work(session: Session, actor: Actor, on: date | None = None) -> MyWork:
     if shown or work.handovers or work.transfers or work.approvals:
         trail.record(session, "work.read", subject_type="case", detail={"cases": shown})
     return work
+
+
+def expiring_consents(session: Session, cases: list[Case], on: date) -> list[ExpiringConsent]:
+    """Agreements to early help or to share, still in effect on ``cases``, whose review date is
+    within :data:`EXPIRY_WINDOW_DAYS` (derived from each case's history by the consent rules)."""
+    if not cases:
+        return []
+    until = on + timedelta(days=EXPIRY_WINDOW_DAYS)
+    by_case = {c.id: c for c in cases}
+    rows = list(session.scalars(select(Consent).where(Consent.case_id.in_(sorted(by_case))).order_by(Consent.recorded_at, Consent.id)))
+    soon = {r.case_id for r in rows if r.decision == "given" and r.expires_on is not None and on <= r.expires_on <= until}
+    organisations = {row.id: row.name for row in session.execute(select(Organisation.id, Organisation.name))} if soon else {}
+    result: list[ExpiringConsent] = []
+    for case_id in sorted(soon, key=lambda i: by_case[i].opened_at):
+        case = by_case[case_id]
+        records = [consent_record(r) for r in rows if r.case_id == case_id]
+        for person in session.scalars(select(Person).where(Person.family_id == case.family_id).order_by(Person.created_at, Person.id)):
+            facts = person_facts(person)
+            state = consent_rules.share_state(facts, records, on)
+            expiring: dict[date, list[str]] = {}
+            for org, expiry in state.given.items():
+                if expiry is not None and expiry <= until:
+                    expiring.setdefault(expiry, []).append(org)
+            for expiry, orgs in sorted(expiring.items()):
+                names = tuple(sorted(organisations.get(o, "An organisation") for o in orgs))
+                result.append(ExpiringConsent(case, person.full_name, "share", names, expiry))
+            mine = [r for r in records if r.purpose == "assessment" and r.given_by_person_id == person.id]
+            latest = mine[-1] if mine else None
+            if latest and latest.decision == "given" and latest.expires_on is not None and on <= latest.expires_on <= until:
+                result.append(ExpiringConsent(case, person.full_name, "assessment", (), latest.expires_on))
+    return sorted(result, key=lambda e: e.expires_on)
 
 
 def approvals_queue(session: Session, actor: Actor, record: bool = True) -> list[LevelTransition]:

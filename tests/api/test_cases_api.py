@@ -396,9 +396,11 @@ def test_cases_api_pending_change_cannot_land_after_an_immediate_step_up(client,
     cid = _led(client, t)["id"]
     pending = _ok(_move(client, t, cid, to_level=3), 201)
     _ok(_move(client, t, cid, to_level=4, immediate_risk=True, reason="Disclosure"), 201)
+    # The overtaken change is closed off at once, with the reason, and can no longer land.
+    overtaken = _ok(client.get(f"{API}/transitions/{pending['id']}", headers=t.hm))
+    assert (overtaken["status"], overtaken["decision_note"]) == ("rejected", "Overtaken by an immediate-risk step-up")
     _error(client.post(f"{API}/transitions/{pending['id']}/approve", json={}, headers=t.hm), 409, "invalid_transition")
     assert _state(client, t, cid)[1] == 4
-    assert _ok(client.post(f"{API}/transitions/{pending['id']}/reject", json={"note": "Overtaken"}, headers=t.hm))["status"] == "rejected"
 
 
 def test_cases_api_list_filters_and_pagination(client, session, world, north):

@@ -133,7 +133,7 @@ def test_case_pages_summary_shows_tabs_flags_and_pending_changes(client, session
     sign_in(client, session, team.practitioner)
     summary = page(client.get(f"/cases/{case.id}"))
     tabs = summary.select(".moj-sub-navigation__link")
-    assert [t.get_text(strip=True) for t in tabs] == ["Summary", "Family", "Timeline"]
+    assert [t.get_text(strip=True) for t in tabs] == ["Summary", "Family", "Timeline", "Consent", "Team", "Who can see"]
     assert tabs[0].get("aria-current") == "page"
     text = summary.get_text(" ", strip=True)
     assert team.practitioner.name in text and "Request for support" in text and "Assessment due" in text
@@ -207,8 +207,8 @@ def test_case_pages_immediate_risk_takes_effect_and_a_manager_approves_afterward
     queue = client.get("/approvals")
     assert title(queue) == "Approvals – Early help casework"
     reviews = [a["href"] for a in page(queue).select("a") if a.get_text(strip=True).startswith("Review")]
-    assert len(reviews) == 2
-    first = client.get(reviews[0])  # immediate risk first
+    assert len(reviews) == 1  # the overtaken step-down was closed off by the immediate-risk step-up
+    first = client.get(reviews[0])
     assert "Approve afterwards" in first.get_data(as_text=True)
     decided = client.post(
         page(first).find("form", action=lambda a: bool(a and a.endswith("/decision")))["action"],  # type: ignore[index]
