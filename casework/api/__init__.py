@@ -177,6 +177,7 @@ def init_api(app: Flask) -> None:
     # Importing the areas' api modules registers their operations on api_bp.
     from casework.auth import api as _auth_api  # noqa: F401
     from casework.cases import api as _cases_api  # noqa: F401
+    from casework.consent import api as _consent_api  # noqa: F401
     from casework.families import api as _families_api  # noqa: F401
 
     csrf.exempt(api_bp)  # bearer tokens only: the API never accepts the session cookie

@@ -50,15 +50,26 @@ def withheld_from(actor: Actor, person_id: Any, today: date | None = None) -> Co
     case the actor sees them through (the owning team never has details withheld)."""
     today = today or utc_today()
     teams = case_team_ids(actor)
+    person = aliased(Person)
     covered = exists().where(
         SharingBasis.case_id == WithheldPerson.case_id,
         SharingBasis.organisation_id == WithheldPerson.organisation_id,
         SharingBasis.basis == OVERRIDE,
         SharingBasis.expires_on >= today,
     )
-    withheld = exists().where(WithheldPerson.person_id == person_id, WithheldPerson.organisation_id == actor.organisation_id, ~covered)
+    withheld_on_case: ColumnElement[bool] = exists().where(
+        WithheldPerson.case_id == Case.id,
+        WithheldPerson.person_id == person.id,
+        WithheldPerson.organisation_id == actor.organisation_id,
+        ~covered,
+    )
+    if teams:  # a case seen through the team withholds nothing
+        withheld_on_case = and_(Case.owning_team_id.not_in(sorted(teams)), withheld_on_case)
+    # the cases of the person's family that the actor sees: only they can withhold anything
+    seen = select(Case.id).join(person, person.family_id == Case.family_id).where(person.id == person_id, visible_cases(actor, today))
+    withheld = and_(exists(seen), ~exists(seen.where(~withheld_on_case)))
     if teams:
-        person, family = aliased(Person), aliased(Family)
-        owned = exists().where(person.id == person_id, person.family_id == family.id, family.owning_team_id.in_(sorted(teams)))
+        owner, family = aliased(Person), aliased(Family)
+        owned = exists().where(owner.id == person_id, owner.family_id == family.id, family.owning_team_id.in_(sorted(teams)))
         return and_(withheld, ~owned)
     return withheld

@@ -258,8 +258,14 @@ def sharing(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], ove
     which consents have already lapsed; later expiry is applied by :meth:`Sharing.bases`.
     """
     people = list(people)
-    history = list(history)
     by_id = {p.id: p for p in people}
+    # A decision for someone else counts only when its maker holds parental responsibility: a
+    # record by anyone else can neither give a basis nor undo a refusal.
+    history = [
+        r
+        for r in history
+        if r.given_by_person_id == r.person_id or (r.given_by_person_id in by_id and by_id[r.given_by_person_id].parental_responsibility)
+    ]
     consent: dict[str, date | None] = {}
     withheld: dict[str, frozenset[str]] = {}
     for person in people:

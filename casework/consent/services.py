@@ -174,9 +174,9 @@ def record_override(
 ) -> ShareWithoutConsent:
     """Record a decision to share without consent (managers and safeguarding leads): it grants
     access, notifies the owning team's managers, and is reported for review."""
-    case, _ = visible_case(session, actor, case_id)
-    if not (actor.has_role("safeguarding_lead") or case.owning_team_id in actor.managed_team_ids):
-        raise NotPermitted("Only a safeguarding lead or a manager of the owning team can decide to share without consent.")
+    case = _case_for_override(session, actor, case_id)
+    if case.status == "closed":
+        raise InvalidTransition("This case is closed.")
     rules.check_override(
         organisation_ids=organisation_ids or [],
         known_organisation_ids=_organisation_ids(session),
@@ -208,6 +208,23 @@ def record_override(
     session.flush()
     refresh_sharing(session, case)
     return row
+
+
+def _case_for_override(session: Session, actor: Actor, case_id: str) -> Case:
+    """Managers of the owning team, and safeguarding leads of the owning organisation (who may
+    not otherwise see the case: risk of harm cannot wait for a team to give them access)."""
+    from casework.auth.models import Team
+
+    case = session.get(Case, case_id) if case_id else None
+    if case is None:
+        raise NotFound()
+    team = session.get(Team, case.owning_team_id)
+    if actor.has_role("safeguarding_lead") and team is not None and team.organisation_id == actor.organisation_id:
+        return case
+    case, _ = visible_case(session, actor, case_id)
+    if case.owning_team_id not in actor.managed_team_ids:
+        raise NotPermitted("Only a safeguarding lead or a manager of the owning team can decide to share without consent.")
+    return case
 
 
 def list_overrides(session: Session, actor: Actor, case_id: str) -> list[ShareWithoutConsent]:

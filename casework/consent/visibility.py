@@ -30,6 +30,7 @@ class Viewer:
     how: str  # "owning team", "Team Around the Family"
     basis: str | None  # None: in the team but cannot see (no sharing basis)
     withheld: tuple[str, ...]  # names of people withheld from them
+    withheld_ids: tuple[str, ...] = ()  # and their ids
 
 
 def who_can_see(session: Session, actor: Actor, case_id: str) -> tuple[Case, list[Viewer]]:
@@ -37,7 +38,12 @@ def who_can_see(session: Session, actor: Actor, case_id: str) -> tuple[Case, lis
     are listed too, as unable to see it. One audited read."""
     case, decision = visible_case(session, actor, case_id)
     facts = case_facts(session, case, today())
-    people = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.family_id == case.family_id))}
+    # People withheld from the caller stay withheld here too: never name them in someone else's row.
+    people = {
+        p.id: p.full_name
+        for p in session.scalars(select(Person).where(Person.family_id == case.family_id))
+        if p.id not in decision.withheld
+    }
     team_users = session.scalars(
         select(User)
         .join(TeamMembership, TeamMembership.user_id == User.id)
@@ -59,8 +65,17 @@ def who_can_see(session: Session, actor: Actor, case_id: str) -> tuple[Case, lis
         from casework.auth.services import actor_for
 
         d = decide_case(actor_for(user), facts)
-        names = tuple(sorted(people[p] for p in d.withheld if p in people))
-        viewers.append(Viewer(user, orgs.get(user.organisation_id, ""), how, d.basis if d.allowed else None, names))
+        hidden = sorted((people[p], p) for p in d.withheld if p in people)
+        viewers.append(
+            Viewer(
+                user,
+                orgs.get(user.organisation_id, ""),
+                how,
+                d.basis if d.allowed else None,
+                tuple(name for name, _ in hidden),
+                tuple(pid for _, pid in hidden),
+            )
+        )
     trail.record(
         session,
         "case.viewers.read",

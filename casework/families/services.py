@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.consent.policy import Actor, Decision, FamilyFacts, case_team_ids, decide, may_create_in_team
@@ -25,6 +26,10 @@ def _indexer(session: Session) -> BlindIndexer:
     if cached is None:
         cached = session.info["blind_indexer"] = BlindIndexer(cipher.keyring.blind_index_root)
     return cached
+
+
+#: Bases of access that make the actor part of the team holding the record.
+OWNING_BASES = frozenset({"team", "manager"})
 
 
 def _clean(value: str | None) -> str | None:
@@ -50,7 +55,9 @@ def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Fami
     if decision.allowed:
         return family, decision
     through_cases = [
-        d for case in session.scalars(select(Case).where(Case.family_id == family.id)) if (d := decide_case(actor, case_facts(session, case, today()))).allowed
+        d
+        for case in session.scalars(select(Case).where(Case.family_id == family.id))
+        if (d := decide_case(actor, case_facts(session, case, today()))).allowed
     ]
     if not through_cases:
         raise NotFound()
@@ -151,6 +158,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    #: each listed family's people that the actor may see (withheld people left out)
+    people: dict[str, list[Person]] = dataclasses.field(default_factory=dict)
 
 
 def list_families(session: Session, actor: Actor, page: int = 1, per_page: int = 50) -> Page:
@@ -160,17 +169,19 @@ def list_families(session: Session, actor: Actor, page: int = 1, per_page: int =
     total = session.scalar(select(func.count()).select_from(Family).where(where)) or 0
     items = list(
         session.scalars(
-            select(Family)
-            .options(selectinload(Family.members))
-            .where(where)
-            .order_by(Family.created_at.desc(), Family.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+            select(Family).where(where).order_by(Family.created_at.desc(), Family.id).offset((page - 1) * per_page).limit(per_page)
         )
     )
+    people: dict[str, list[Person]] = {f.id: [] for f in items}
     if items:
+        for person in session.scalars(
+            select(Person)
+            .where(Person.family_id.in_(list(people)), ~withheld_from(actor, Person.id))
+            .order_by(Person.created_at, Person.id)
+        ):
+            people[person.family_id].append(person)
         trail.record(session, "family.list", subject_type="family", detail={"families": [f.id for f in items]})
-    return Page(items, page, per_page, total)
+    return Page(items, page, per_page, total, people)
 
 
 def add_member(
@@ -191,8 +202,10 @@ def add_member(
     school: str | None = None,
     note: str | None = None,
 ) -> Person:
-    """Add a person to a family the actor may see."""
-    family, _ = visible_family(session, actor, family_id)
+    """Add a person to a family owned by the actor's team (partners see, the owning team records)."""
+    family, decision = visible_family(session, actor, family_id)
+    if decision.basis not in OWNING_BASES:
+        raise NotPermitted("Only the team that owns this family record can add people to it.")
     given_name, family_name, nhs_number = _clean(given_name), _clean(family_name), _clean(nhs_number)
     problems = rules.member_problems(
         given_name=given_name,

@@ -25,6 +25,8 @@ def _navigation_items() -> list[dict[str, Any]]:
     if actor.has_role("manager"):
         items.append({"href": url_for("cases.caseload"), "text": "Caseload", "active": path.startswith("/caseload")})
         items.append({"href": url_for("cases.approvals"), "text": "Approvals", "active": path.startswith("/approvals")})
+    if actor.has_role("safeguarding_lead"):
+        items.append({"href": url_for("consent.known"), "text": "Is this family known?", "active": path.startswith("/safeguarding")})
     if actor.has_role("admin"):
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
@@ -69,6 +71,7 @@ def init_web(app: Flask) -> None:
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
+    from casework.consent.views import bp as consent_bp
     from casework.families.views import bp as families_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
@@ -86,6 +89,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(consent_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

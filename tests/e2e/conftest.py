@@ -28,6 +28,8 @@ PASSWORD = "violet-harbour-lantern-42"
 OTHER_PASSWORD = "copper-meadow-whistle-87"
 MANAGER_PASSWORD = "saffron-glacier-compass-19"
 COLLEAGUE_PASSWORD = "amber-thistle-rowing-63"
+HEALTH_VISITOR_PASSWORD = "marble-orchard-kestrel-55"
+SAFEGUARDING_PASSWORD = "cobalt-willow-lighthouse-38"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,20 +65,31 @@ class Seed:
     colleague: Account
     case_family_id: str
     case_family_reference: str
+    health_visitor: Account
+    consent_case_id: str
+    consent_family_reference: str
+    safeguarding_lead: Account
 
 
 def _seed(db: Any) -> Seed:
     """Two organisations, a practitioner in each, and one family owned by the first's team; in
     that team also a manager and a second practitioner, and a family with two people for the
-    case journey."""
+    case journey. For the consent journeys: a health visitor in a health organisation, the
+    school's designated safeguarding lead, and a family (a mother with parental responsibility
+    and her child) with an open case."""
+    from datetime import date
+
     from casework.audit import trail
     from casework.auth import services as auth
+    from casework.cases import services as cases
     from casework.families import services as families
 
     practitioner = Account("sam.patel@north.example.gov.uk", PASSWORD, "Sam Patel", "Northshire Council")
     outsider = Account("jo.brennan@riverside.example.sch.uk", OTHER_PASSWORD, "Jo Brennan", "Riverside Primary School")
     manager = Account("priya.shah@north.example.gov.uk", MANAGER_PASSWORD, "Priya Shah", practitioner.organisation)
     colleague = Account("alex.morgan@north.example.gov.uk", COLLEAGUE_PASSWORD, "Alex Morgan", practitioner.organisation)
+    health_visitor = Account("grace.okafor@nch.example.nhs.uk", HEALTH_VISITOR_PASSWORD, "Grace Okafor", "Northshire Community Health")
+    safeguarding_lead = Account("kim.lee@riverside.example.sch.uk", SAFEGUARDING_PASSWORD, "Kim Lee", outsider.organisation)
     session = db.session()
     try:
         trail.bind(session, trail.AuditContext("e2e", None, "e2e"))
@@ -118,7 +131,61 @@ def _seed(db: Any) -> Seed:
         families.add_member(
             session, auth.actor_for(user), hart.id, given_name="Dana", family_name="Hart", role="parent_carer", parental_responsibility=True
         )
-        seed = Seed(practitioner, outsider, family.id, family.reference, manager, colleague, hart.id, hart.reference)
+        auth.create_user(
+            session,
+            email=safeguarding_lead.email,
+            name=safeguarding_lead.name,
+            organisation_id=school.id,
+            roles=["safeguarding_lead"],
+            password=safeguarding_lead.password,
+        )
+        health = auth.create_organisation(session, health_visitor.organisation, "health")
+        auth.create_user(
+            session,
+            email=health_visitor.email,
+            name=health_visitor.name,
+            organisation_id=health.id,
+            roles=["practitioner"],
+            team="Health Visiting East",
+            password=health_visitor.password,
+        )
+        ellis = families.create_family(session, auth.actor_for(user), address_line_1="8 Station Road", postcode="LS11 5QX")
+        assert ellis.reference is not None
+        families.add_member(
+            session,
+            auth.actor_for(user),
+            ellis.id,
+            given_name="Maya",
+            family_name="Ellis",
+            role="parent_carer",
+            parental_responsibility=True,
+            date_of_birth=date(1994, 9, 12),
+        )
+        families.add_member(
+            session, auth.actor_for(user), ellis.id, given_name="Ruby", family_name="Ellis", role="child", date_of_birth=date(2025, 1, 20)
+        )
+        consent_case = cases.create_case(
+            session,
+            auth.actor_for(user),
+            family_id=ellis.id,
+            level=2,
+            source="request_for_support",
+            reason="Health visitor and nursery worried about Ruby's weight and Maya's low mood.",
+        )
+        seed = Seed(
+            practitioner,
+            outsider,
+            family.id,
+            family.reference,
+            manager,
+            colleague,
+            hart.id,
+            hart.reference,
+            health_visitor,
+            consent_case.id,
+            ellis.reference,
+            safeguarding_lead,
+        )
         session.commit()
     finally:
         session.close()
