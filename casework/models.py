@@ -5,7 +5,7 @@ from __future__ import annotations
 from casework.audit.models import AuditEvent
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
-from casework.consent.models import Consent, SharingBasis, ShareWithoutConsent, TeamMember, WithheldPerson
+from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldPerson
 from casework.db import Base
 from casework.families.models import Family, Person
 
