@@ -10,7 +10,6 @@ pool could hand out the same nonce twice.
 from __future__ import annotations
 
 import os
-import uuid
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -42,8 +41,13 @@ class EntropyPool:
         return self._buffer[start : self._position]
 
     def record_id(self) -> str:
-        """A random UUID4 as text, as ``casework.db.new_id`` makes."""
-        return str(uuid.UUID(bytes=self.take(16), version=4))
+        """A random UUID4 as text, as ``casework.db.new_id`` makes (the text of
+        ``uuid.UUID(bytes=..., version=4)``, formatted directly: a third of the time)."""
+        raw = bytearray(self.take(16))
+        raw[6] = raw[6] & 0x0F | 0x40  # version 4
+        raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def reference(self) -> str:
         """A family reference as ``casework.families.rules.new_reference`` makes: ``EH-`` and eight letters."""

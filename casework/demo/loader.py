@@ -1,10 +1,15 @@
-"""Load realistic synthetic data: organisations, teams, staff and families with their people.
+"""Load realistic synthetic data: organisations, teams, staff, families with their people, and
+their cases at every stage.
 
-Staff are created through the account services. Families are generated in bulk
+Staff are created through the account services (the many caseworkers a large load needs, as
+they make them, a few hundred to a flush). Families are generated in bulk
 (:mod:`casework.demo.bulk`) yet stored exactly as the family services store them: a data key per
 family, every personal field encrypted under it, blind indexes for search, and one audited
 ``family.create`` / ``person.create`` event per row in the hash chain, so that nothing tells a
-loaded family from one a practitioner entered. Names and addresses come from Faker's en_GB
+loaded family from one a practitioner entered. About 70% of families have had early help in the
+last two years: their cases, lead professionals and changes of level are stored as the case
+services leave them (:mod:`casework.demo.caserows`), each row with its ``*.create`` event, so
+the demo and its reports show cases at every stage. Names and addresses come from Faker's en_GB
 locale; NHS numbers from the synthetic range of the ``nhs-number`` package (never a real
 person's). The demo password is generated at random on first load and kept in the instance
 folder (mode 0600), never in the repository.
@@ -22,11 +27,12 @@ from sqlalchemy import func, select
 
 from casework.audit import trail
 from casework.auth import services as auth
-from casework.db import Database, today
+from casework.db import Database, utcnow
 from casework.demo.bulk import BATCH_SIZE, load_households
+from casework.demo.caserows import CaseMaker
 from casework.demo.households import HouseholdGenerator
 from casework.demo.rows import Batch
-from casework.demo.staff import DEMO_EMAIL, create_staff, owning_teams
+from casework.demo.staff import DEMO_EMAIL, create_caseworkers, create_staff, owning_teams, rosters
 from casework.families.models import Family
 
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -41,6 +47,7 @@ class DemoResult:
     email: str
     password: str
     credentials_file: Path
+    cases: int = 0
 
 
 def _password() -> str:
@@ -74,7 +81,8 @@ def load_demo(
     seed: int = 2026,
     batch_size: int = BATCH_SIZE,
 ) -> DemoResult:
-    """Load ``families`` synthetic families (and the staff, once), committing batch by batch.
+    """Load ``families`` synthetic families with their cases (and the staff, enough for their
+    caseloads), committing batch by batch.
 
     Each batch commits whole, with its audit events; a failure leaves the batches before it.
 
@@ -83,9 +91,10 @@ def load_demo(
         instance_dir: where the demo password is kept.
         families: how many families to add.
         progress: show a progress bar (tqdm, on stderr).
-        seed: with the number of families already stored, chooses the households: a fresh
-            database gets the same ones every time (ids and keys are always new), and a second
-            load adds different people rather than the same names and NHS numbers again.
+        seed: with the number of families already stored, chooses the households and the
+            histories of their cases (dated back from the time of the load): a fresh database
+            gets the same ones every time (ids and keys are always new), and a second load adds
+            different people rather than the same names and NHS numbers again.
         batch_size: families per transaction.
     """
     started = time.perf_counter()
@@ -94,23 +103,28 @@ def load_demo(
     session = db.session()
     trail.bind(session, AUDIT_CONTEXT)
     bar = None
+    cases = 0
     try:
         teams = owning_teams(create_staff(session, password))
+        stored = session.scalar(select(func.count()).select_from(Family)) or 0
+        create_caseworkers(session, teams, stored + families)
         session.commit()
-        on_batch = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=families, unit="family", desc="Families", smoothing=0.1)
 
-            def on_batch(batch: Batch) -> None:
-                assert bar is not None  # nosec B101 - set just above
+        def on_batch(batch: Batch) -> None:
+            nonlocal cases
+            cases += len(batch.cases)
+            if bar is not None:
                 bar.update(len(batch.families))
 
-        day = today()
-        stored = session.scalar(select(func.count()).select_from(Family)) or 0
+        now = utcnow()
+        day = now.date()
         generator = HouseholdGenerator(seed + stored, families, day)
-        load_households(session, db.keyring, teams, families, generator, day, batch_size=batch_size, on_batch=on_batch)
+        maker = CaseMaker(db.practice, rosters(session, teams), seed + stored, now, day)
+        load_households(session, db.keyring, teams, families, generator, day, batch_size=batch_size, on_batch=on_batch, cases=maker)
     except BaseException:
         session.rollback()
         raise
@@ -119,7 +133,7 @@ def load_demo(
             bar.close()
         session.close()
     path = _write_credentials(instance_dir, DEMO_EMAIL, password)
-    return DemoResult(families, time.perf_counter() - started, DEMO_EMAIL, password, path)
+    return DemoResult(families, time.perf_counter() - started, DEMO_EMAIL, password, path, cases)
 
 
 def ensure_demo(db: Database, instance_dir: Path, families: int = 25) -> DemoResult:

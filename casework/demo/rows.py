@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Date, DateTime, TypeDecorator, inspect
 
 from casework.audit.trail import PendingEvent
 from casework.db import utcnow
@@ -29,6 +29,9 @@ from casework.security.keyring import KeySet
 from .entropy import EntropyPool, PooledSealer
 from .households import HouseholdSpec, PersonSpec
 
+if TYPE_CHECKING:
+    from .caserows import CaseMaker
+
 #: Columns the audit trail leaves out of a change list (as casework.audit.trail does), besides
 #: the blind indexes (``*_bi``).
 SKIP_COLUMNS = frozenset({"version", "created_at", "updated_at"})
@@ -40,38 +43,59 @@ class InvalidDemoData(ValueError):
     """The generator produced something the services would refuse (a bug in the generator)."""
 
 
+def _is_temporal(column: Any) -> bool:
+    """Does ``column`` hold dates or times (which the trail writes as ISO 8601)?"""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return isinstance(kind, Date | DateTime)
+
+
 @dataclass(frozen=True)
 class ChangePlan:
-    """How a created row of ``model`` appears in its audit event's ``changes``.
-
-    One entry per mapped column, in mapper order: ``(column key, plain attribute name of an
-    encrypted column or None, excluded from the trail)``.
+    """How a created row of ``model`` appears in its audit event's ``changes``: each mapped
+    column by its key (dates and times as ISO 8601), each encrypted one by its plain attribute
+    name, each one excluded from the trail as ``"changed"``; the timestamps, version and blind
+    indexes not at all. Sorted out once per model: the loader describes hundreds of thousands
+    of rows.
     """
 
-    entries: tuple[tuple[str, str | None, bool], ...]
+    columns: tuple[str, ...]
+    temporal: frozenset[str]
+    encrypted: tuple[str, ...]
+    excluded: tuple[str, ...]
 
     @classmethod
     def of(cls, model: type[Any]) -> ChangePlan:
         encrypted = {f.column: name for name, f in model.__encrypted__.items()}
         exclude: frozenset[str] = getattr(model, "__audit_exclude__", frozenset())
-        entries = []
+        columns, temporal, sealed, excluded = [], set(), [], []
         for attr in inspect(model).column_attrs:
             key = attr.key
             if key in SKIP_COLUMNS or key.endswith("_bi"):
                 continue
-            entries.append((key, encrypted.get(key), key in exclude))
-        return cls(tuple(entries))
+            if key in encrypted:
+                sealed.append(encrypted[key])
+            elif key in exclude:
+                excluded.append(key)
+            else:
+                columns.append(key)
+                if _is_temporal(attr.columns[0]):
+                    temporal.add(key)
+        return cls(tuple(columns), frozenset(temporal), tuple(sealed), tuple(excluded))
 
     def changes(self, row: Mapping[str, Any], plain: Mapping[str, Any]) -> dict[str, Any]:
         """``{"name": [None, value], ...}`` for a new row, leaving out what is unset."""
-        out: dict[str, Any] = {}
-        for key, name, excluded in self.entries:
-            value = plain.get(name) if name is not None else row[key]
-            if name is None and excluded:
-                out[key] = "changed"
-            elif value is not None:
-                # The trail serialises dates as ISO 8601; so does the detail here.
-                out[name or key] = [None, value.isoformat() if isinstance(value, date) else value]
+        out: dict[str, Any] = dict.fromkeys(self.excluded, "changed")
+        temporal = self.temporal
+        for key in self.columns:
+            value = row[key]
+            if value is not None:
+                out[key] = [None, value.isoformat() if key in temporal else value]
+        for name in self.encrypted:
+            value = plain.get(name)
+            if value is not None:
+                out[name] = [None, value.isoformat() if isinstance(value, date) else value]
         return out
 
 
@@ -97,10 +121,14 @@ def seal_fields(
 
 @dataclass
 class Batch:
-    """Rows for one transaction: families, people and their audit events, in chain order."""
+    """Rows for one transaction: families, people, their cases (with lead assignments and
+    changes of level) and the audit events of them all, in chain order."""
 
     families: list[Row] = field(default_factory=list)
     people: list[Row] = field(default_factory=list)
+    cases: list[Row] = field(default_factory=list)
+    assignments: list[Row] = field(default_factory=list)
+    transitions: list[Row] = field(default_factory=list)
     events: list[PendingEvent] = field(default_factory=list)
     #: Each new family's data key, for sealing the details of its audit events.
     keys: dict[str, bytes] = field(default_factory=dict)
@@ -111,9 +139,16 @@ class Batch:
 
 
 class RowBuilder:
-    """Builds batches of family and person rows, each family's fields under its own key."""
+    """Builds batches of family and person rows, each family's fields under its own key, and
+    (given a :class:`~casework.demo.caserows.CaseMaker`) their cases.
 
-    def __init__(self, keks: KeySet, indexer: BlindIndexer, today: date) -> None:
+    With cases, a family is registered just before its first request for support (at a random
+    time in the last two years when it has none), its people a second apart after it, as
+    someone typing them in would; without, now.
+    """
+
+    def __init__(self, keks: KeySet, indexer: BlindIndexer, today: date, cases: CaseMaker | None = None) -> None:
+        self._cases = cases
         self._kek_id = keks.current
         self._kek = keks.get(keks.current)
         self._indexer = indexer
@@ -131,12 +166,16 @@ class RowBuilder:
         """Rows and events for ``(household, owning team id)`` pairs."""
         batch = Batch()
         for household, team_id in households:
-            family_id, sealer = self._family(batch, household, team_id)
-            for person in household.people:
-                self._person(batch, family_id, sealer, person)
+            plan = self._cases.plan(team_id, household) if self._cases is not None else None
+            registered = plan.registered_at if plan is not None else utcnow()
+            family_id, sealer = self._family(batch, household, team_id, registered)
+            for n, person in enumerate(household.people, start=1):
+                self._person(batch, family_id, sealer, person, registered + timedelta(seconds=n))
+            if self._cases is not None and plan is not None:
+                self._cases.write(batch, plan, family_id, team_id, sealer, self._entropy)
         return batch
 
-    def _family(self, batch: Batch, spec: HouseholdSpec, team_id: str) -> tuple[str, PooledSealer]:
+    def _family(self, batch: Batch, spec: HouseholdSpec, team_id: str, created: datetime) -> tuple[str, PooledSealer]:
         problems = rules.family_problems(spec.address_line_1, spec.postcode, None)
         if problems:
             raise InvalidDemoData(f"generated family refused: {problems}")
@@ -151,12 +190,11 @@ class RowBuilder:
             "address_line_1": spec.address_line_1,
             "postcode": normalise_postcode(spec.postcode),
         }
-        now = utcnow()
         row: Row = {
             "id": family_id,
             "version": 1,
-            "created_at": now,
-            "updated_at": now,
+            "created_at": created,
+            "updated_at": created,
             "owning_team_id": team_id,
             "kek_id": self._kek_id,
             "dek_wrapped": wrap_key(self._kek, self._kek_id, family_id, data_key),
@@ -168,7 +206,7 @@ class RowBuilder:
         batch.events.append(self._event(Family.__audit__, row, family_id, self._family_plan.changes(row, plain)))
         return family_id, sealer
 
-    def _person(self, batch: Batch, family_id: str, sealer: PooledSealer, spec: PersonSpec) -> None:
+    def _person(self, batch: Batch, family_id: str, sealer: PooledSealer, spec: PersonSpec, created: datetime) -> None:
         problems = rules.member_problems(
             given_name=spec.given_name,
             family_name=spec.family_name,
@@ -197,12 +235,11 @@ class RowBuilder:
             "school": spec.school,
             "note": None,
         }
-        now = utcnow()
         row: Row = {
             "id": person_id,
             "version": 1,
-            "created_at": now,
-            "updated_at": now,
+            "created_at": created,
+            "updated_at": created,
             "family_id": family_id,
             "role": spec.role,
             "parental_responsibility": spec.parental_responsibility,

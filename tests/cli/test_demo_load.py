@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from datetime import date
 
@@ -20,6 +21,7 @@ from casework.auth.models import User
 from casework.cli import main
 from casework.demo import ensure_demo, load_demo
 from casework.demo.appender import encode_header
+from casework.demo.entropy import EntropyPool
 from casework.demo.households import HouseholdGenerator
 from casework.demo.staff import DEMO_EMAIL
 from casework.families import rules
@@ -252,3 +254,12 @@ def test_household_generator_makes_households_the_services_accept():
 )
 def test_encode_header_matches_the_chain_encoding(header):
     assert encode_header(header) == header.encode()
+
+
+def test_entropy_pool_record_ids_are_uuid4_text():
+    pool = EntropyPool()
+    ids = [pool.record_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        value = uuid.UUID(text)
+        assert str(value) == text and value.version == 4 and value.variant == uuid.RFC_4122
