@@ -210,13 +210,13 @@ def demo() -> None:
 @click.option("--families", default=200, show_default=True, type=click.IntRange(1, 1_000_000))
 @pass_ctx
 def demo_load(ctx: Context, families: int) -> None:
-    """Load realistic synthetic data: organisations, teams, users and families."""
+    """Load realistic synthetic data: organisations, teams, users, families and their cases."""
     from casework.demo import load_demo
 
     if ctx.settings.is_production:
         raise click.ClickException("Demo data cannot be loaded in production.")
     result = load_demo(ctx.db, ctx.settings.instance_dir, families=families, progress=True)
-    click.echo(f"Loaded {result.families} families in {result.seconds:.1f} s.")
+    click.echo(f"Loaded {result.families} families and {result.cases} cases in {result.seconds:.1f} s.")
     click.echo(f"Sign in as {result.email} with the password in {result.credentials_file}")
 
 
