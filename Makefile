@@ -60,7 +60,8 @@ test-postgres: install ## The database suites again on PostgreSQL ($$CASEWORK_TE
 	@if [ -z "$$CASEWORK_TEST_DATABASE_URL" ]; then echo "CASEWORK_TEST_DATABASE_URL not set: PostgreSQL suite not run"; \
 	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli; fi
 
-test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium)
+test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium, installed if absent)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/pytest -q -p no:xdist tests/e2e
 
 test: lint test-sqlite test-postgres test-e2e ## Lint (with type checks) and every test suite

@@ -6,8 +6,8 @@ such as ``app``, ``settings`` and ``database``, are deliberately not reused). Pl
 downloads a browser: it drives the system ``chromium`` through ``executable_path``.
 
 Set ``CASEWORK_E2E_SCREENSHOTS`` to a directory to keep a full-page screenshot of every page the
-journeys check; set ``CASEWORK_REQUIRE_BROWSER`` (CI does) to fail instead of skip when Chromium
-is missing.
+journeys check. A missing Chromium is a failure, never a skip: ``make test-e2e`` installs Debian's
+``chromium`` first when it is absent.
 """
 
 from __future__ import annotations
@@ -249,10 +249,8 @@ def _chromium() -> str:
     path = shutil.which("chromium")
     if path:
         return path
-    message = "Debian's chromium is not installed (apt-get install chromium)"
-    if os.environ.get("CASEWORK_REQUIRE_BROWSER"):
-        pytest.fail(f"CASEWORK_REQUIRE_BROWSER is set but {message}; the browser journeys cannot run", pytrace=False)
-    pytest.skip(message)
+    # Never a skip: `make test-e2e` installs Debian's chromium when it is missing.
+    pytest.fail("Debian's chromium is not installed (apt-get install chromium): the browser journeys cannot run", pytrace=False)
 
 
 @pytest.fixture(scope="session")
