@@ -5,7 +5,7 @@ from __future__ import annotations
 from casework.audit.models import AuditEvent
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
-from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldPerson
+from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
 from casework.db import Base
 from casework.families.models import Family, Person
 
@@ -30,6 +30,7 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WithheldFromUser",
     "WithheldPerson",
     "metadata",
 ]

@@ -9,6 +9,7 @@ from casework.audit import trail
 from casework.cases import rules
 from casework.cases.models import Case, LeadAssignment, Notification
 from casework.cases.services import is_eligible_lead, state_of, visible_case
+from casework.consent.facts import withheld_users
 from casework.consent.policy import Actor
 from casework.db import new_id, utcnow
 from casework.errors import InvalidTransition, NotFound, ValidationFailed
@@ -33,6 +34,19 @@ def _pending(session: Session, case_id: str) -> list[LeadAssignment]:
             )
         )
     )
+
+
+def _refuse_named(session: Session, case: Case, user_id: str, field: str) -> None:
+    """A practitioner someone in the family asked not to see their details cannot lead the case."""
+    if any(user_id in named for named in withheld_users(session, case.family_id).values()):
+        who = "this person" if field == "user_id" else "you"
+        raise ValidationFailed(
+            fields={
+                field: [
+                    f"Someone in the family asked that their details not be shared with {who}: the case needs another lead professional"
+                ]
+            }
+        )
 
 
 def start_lead(
@@ -65,6 +79,7 @@ def assign_lead(session: Session, actor: Actor, case_id: str, *, user_id: str, r
     case, _ = visible_case(session, actor, case_id)
     if reason and len(reason) > rules.MAX_TEXT:
         raise ValidationFailed(fields={"reason": [f"Reason must be {rules.MAX_TEXT} characters or fewer"]})
+    _refuse_named(session, case, user_id, "user_id")
     change = rules.check_lead_assignment(
         state_of(session, case),
         candidate_id=user_id,
@@ -94,6 +109,7 @@ def answer_handover(session: Session, actor: Actor, case_id: str, *, accept: boo
     if case.status not in rules.OPEN_STATUSES:
         raise InvalidTransition("This case is closed.")
     if accept:
+        _refuse_named(session, case, actor.user_id, "accept")
         return start_lead(session, case, actor.user_id, assigned_by=offer.assigned_by_id, reason=None, row=offer)
     offer.declined_at = utcnow()
     session.flush()

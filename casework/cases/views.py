@@ -148,7 +148,11 @@ def assign_lead(case_id: str) -> Response | str:
 @bp.post("/cases/<case_id>/lead-professional/accept")
 @roles_required(*CASE_ROLES)
 def accept_handover(case_id: str) -> Response:
-    leads.answer_handover(db_session(), g.actor, case_id, accept=True)
+    try:
+        leads.answer_handover(db_session(), g.actor, case_id, accept=True)
+    except ValidationFailed as exc:
+        flash(" ".join(m for messages in exc.fields.values() for m in messages), "important")
+        return redirect(url_for("cases.my_work"))
     flash("You are now the lead professional for this case", "success")
     return redirect(url_for("cases.show", case_id=case_id))
 

@@ -12,6 +12,10 @@ Decisions written into the OpenAPI document:
 - ``GET /cases/{id}/viewers`` lists the owning team's practitioners and managers and the TAF
   members, each with the basis of their access (null: in the team, but no sharing basis covers
   their organisation) and the ids of people whose own details are withheld from them.
+- ``GET /reports/share-without-consent`` lists the decisions to share without consent that the
+  caller oversees (ig_officer: all; manager: cases of the teams they manage; safeguarding lead:
+  cases owned by their organisation's teams), soonest review date first, each with its state
+  (active, review_due, lapsed); reading it is audited.
 - ``POST /safeguarding/known`` is for safeguarding leads only (403 for everyone else); it
   answers yes or no and, when yes, the lead professional's contact, and the question is audited.
 """
@@ -24,7 +28,7 @@ from flask import g
 
 from casework.api import endpoint
 from casework.api.schemas import PageQuerySchema
-from casework.consent import services, visibility
+from casework.consent import report, services, visibility
 from casework.consent.models import Consent, ShareWithoutConsent, TeamMember
 from casework.consent.schemas import (
     ConsentCreateSchema,
@@ -34,6 +38,8 @@ from casework.consent.schemas import (
     KnownQuerySchema,
     OverrideCreateSchema,
     OverridePageSchema,
+    OverrideReportPageSchema,
+    OverrideReportQuerySchema,
     OverrideSchema,
     TeamMemberCreateSchema,
     TeamMemberPageSchema,
@@ -109,6 +115,23 @@ def record_override(case_id: str, body: dict[str, Any]) -> ShareWithoutConsent:
 )
 def list_overrides(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
     return _page(services.list_overrides(db_session(), g.actor, case_id), query)
+
+
+@endpoint(
+    "/reports/share-without-consent",
+    "GET",
+    summary="Decisions to share without consent for review: every one the caller oversees (ig_officer: all; manager: "
+    "cases of the teams they manage; safeguarding lead: cases owned by their organisation's teams), soonest review "
+    "date first, with its state. Audited",
+    tag="Consent",
+    query=OverrideReportQuerySchema,
+    response=OverrideReportPageSchema,
+    roles=report.REPORT_ROLES,
+    errors=(401, 403),
+)
+def share_without_consent_report(query: dict[str, Any]) -> dict[str, Any]:
+    rows = report.share_without_consent_report(db_session(), g.actor, state=query.pop("state"))
+    return _page(rows, query)
 
 
 @endpoint(

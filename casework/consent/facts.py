@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from casework.auth.models import Team
 from casework.cases.models import Case
-from casework.consent.models import SharingBasis, TeamMember, WithheldPerson
-from casework.consent.policy import CaseFacts
+from casework.consent.models import SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
+from casework.consent.policy import CaseFacts, FamilyFacts
 from casework.consent.rules import CONSENT, OVERRIDE
 
 
@@ -50,13 +50,29 @@ def case_facts(session: Session, case: Case, today: date) -> CaseFacts:
         taf_user_ids=members,
         bases=bases,
         withheld={p: frozenset(o) for p, o in withheld.items()},
+        withheld_users=withheld_users(session, case.family_id),
     )
     cache[key] = facts
     return facts
 
 
+def withheld_users(session: Session, family_id: str) -> dict[str, frozenset[str]]:
+    """Person -> named practitioners their details are withheld from, on any case of the family."""
+    named: dict[str, set[str]] = {}
+    for person_id, user_id in session.execute(
+        select(WithheldFromUser.person_id, WithheldFromUser.user_id)
+        .join(Case, Case.id == WithheldFromUser.case_id)
+        .where(Case.family_id == family_id)
+    ):
+        named.setdefault(person_id, set()).add(user_id)
+    return {p: frozenset(u) for p, u in named.items()}
+
+
+def family_facts(session: Session, family_id: str, owning_team_id: str) -> FamilyFacts:
+    return FamilyFacts(family_id, owning_team_id, withheld_users(session, family_id))
+
+
 def forget_facts(session: Session, case_id: str) -> None:
-    """Drop cached facts after the sharing state of a case changes (withdrawal takes effect at once)."""
-    cache: dict[tuple[str, date], CaseFacts] = session.info.get("case_facts", {})
-    for key in [k for k in cache if k[0] == case_id]:
-        del cache[key]
+    """Drop cached facts after the sharing state of a case changes (withdrawal takes effect at
+    once). A named practitioner's withholding holds family-wide, so every cached case goes."""
+    session.info.get("case_facts", {}).clear()

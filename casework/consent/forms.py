@@ -72,6 +72,13 @@ class ConsentForm(FlaskForm):
         "Organisations that must not see this person's information (optional)",
         "The family may name an organisation that must not see it.",
     )
+    do_not_share_with_user = SelectField(
+        "A named practitioner who must not see this person's information (optional)",
+        widget=GovSelect(),
+        description="For example, someone the family knows personally. It applies whatever their organisation's access.",
+        validate_choice=False,
+        validators=[Optional()],
+    )
     note = _note("Note (optional)")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 

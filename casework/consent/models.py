@@ -27,6 +27,8 @@ class Consent(IdMixin, EncryptedModel, Base):
     decision: Mapped[str] = mapped_column(String(16))
     organisation_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     do_not_share_with: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: named practitioners (user ids) the person's own details must not be shown to
+    do_not_share_with_users: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     method: Mapped[str] = mapped_column(String(16))
     expires_on: Mapped[date | None] = mapped_column(Date)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -102,3 +104,17 @@ class WithheldPerson(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class WithheldFromUser(Base):
+    """Derived: a person's own details withheld from a named practitioner (a do-not-share-with
+    list naming a person). Unlike organisation withholding, it applies whatever the practitioner's
+    basis of access, and a share-without-consent decision (which names organisations) does not lift it."""
+
+    __tablename__ = "withheld_from_user"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_withheld_from_user_user", "user_id", "person_id"),)

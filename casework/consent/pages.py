@@ -103,7 +103,7 @@ def history(rows: Sequence[Consent], people: Mapping[str, str], users: Mapping[s
             "row": r,
             "person": people.get(r.person_id, "Someone in the family"),
             "decision": decision_phrase(r, orgs),
-            "do_not_share": listed(r.do_not_share_with or (), orgs),
+            "do_not_share": listed([*(r.do_not_share_with or ()), *(r.do_not_share_with_users or ())], {**orgs, **users}),
             "decided_by": decided_by(r, people),
             "recorded_by": users.get(r.recorded_by_id, "a colleague"),
         }
@@ -121,7 +121,12 @@ def _until(expiry: date | None) -> str:
 
 
 def positions(
-    people: Sequence[Person], rows: Sequence[Consent], sharing: rules.Sharing, orgs: Mapping[str, str], on: date
+    people: Sequence[Person],
+    rows: Sequence[Consent],
+    sharing: rules.Sharing,
+    orgs: Mapping[str, str],
+    on: date,
+    users: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Where each person stands today: a summary card each, derived from the whole history."""
     records = [consent_record(r) for r in rows]
@@ -136,6 +141,9 @@ def positions(
         else:
             agreed = f"{decision_phrase(agreement, orgs)}: {decided_by(agreement, names).lower()}, {format_date(agreement.recorded_at)}"
             agreed += _until(agreement.expires_on)
+        not_with = named(state.do_not_share_with, orgs) + [
+            f"{name} (by name)" for name in named(state.do_not_share_with_users, users or {})
+        ]
         given = [
             f"{orgs.get(o, 'An organisation')}{_until(exp)}" for o, exp in sorted(state.given.items(), key=lambda i: orgs.get(i[0], ""))
         ]
@@ -148,7 +156,7 @@ def positions(
             },
             {
                 "key": {"text": "Must not be shared with"},
-                "value": {"html": lines(named(state.do_not_share_with, orgs))} if state.do_not_share_with else {"text": "None named"},
+                "value": {"html": lines(not_with)} if not_with else {"text": "None named"},
             },
         ]
         lifted = (state.refused | state.do_not_share_with) & covered
@@ -248,9 +256,14 @@ def viewer_rows(
 
 
 def withheld_rows(
-    people: Sequence[Person], rows: Sequence[Consent], sharing: rules.Sharing, orgs: Mapping[str, str], on: date
+    people: Sequence[Person],
+    rows: Sequence[Consent],
+    sharing: rules.Sharing,
+    orgs: Mapping[str, str],
+    on: date,
+    users: Mapping[str, str] | None = None,
 ) -> list[dict[str, str]]:
-    """For each organisation, whose details are withheld from it today, and why."""
+    """For each organisation, and each practitioner named, whose details are withheld from them today, and why."""
     records = [consent_record(r) for r in rows]
     by_org: dict[str, list[str]] = {}
     for person in people:
@@ -265,7 +278,17 @@ def withheld_rows(
             if org in state.do_not_share_with:
                 reasons.append("asked that it must not see their information")
             by_org.setdefault(org, []).append(f"{person.full_name} ({' and '.join(reasons) or 'withheld'})")
-    return [
+    result = [
         {"organisation": orgs.get(org, "An organisation"), "people": "; ".join(sorted(names))}
         for org, names in sorted(by_org.items(), key=lambda i: orgs.get(i[0], ""))
     ]
+    by_user: dict[str, list[str]] = {}
+    for person in people:
+        for user in sharing.withheld_users.get(person.id, frozenset()):
+            by_user.setdefault(user, []).append(f"{person.full_name} (asked that this person must not see their information)")
+    names_of = users or {}
+    result += [
+        {"organisation": f"{names_of.get(user, 'A practitioner')}, by name", "people": "; ".join(sorted(names))}
+        for user, names in sorted(by_user.items(), key=lambda i: names_of.get(i[0], ""))
+    ]
+    return result

@@ -13,6 +13,9 @@ Rules (DESIGN.md "The access policy"):
 3. A person's own details are withheld from an organisation they (or, for a younger child, a
    parent) refused or withdrew, or that is on a do-not-share list, unless a share-without-consent
    decision covers it (``Decision.withheld``).
+4. A person's own details are withheld from a practitioner named on their do-not-share list,
+   whatever that practitioner's basis of access (the owning team included): a share-without-consent
+   decision names organisations and does not lift it. It holds across the family's cases.
 Admins see no case data by virtue of being admin. Everyone else: the record does not exist.
 """
 
@@ -49,6 +52,8 @@ class FamilyFacts:
 
     family_id: str
     owning_team_id: str
+    #: person -> named practitioners (user ids) their details are withheld from, on any case of the family
+    withheld_users: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class CaseFacts:
     bases: Mapping[str, str] = field(default_factory=dict)
     #: person -> organisations their details are withheld from, as it stands today
     withheld: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: person -> named practitioners their details are withheld from (family-wide)
+    withheld_users: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,16 +89,22 @@ def case_team_ids(actor: Actor) -> frozenset[str]:
     return actor.team_ids if actor.roles & CASE_ROLES else frozenset()
 
 
+def named_withheld(actor: Actor, withheld_users: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The people who asked that their details not be shared with ``actor`` by name."""
+    return frozenset(person for person, users in withheld_users.items() if actor.user_id in users)
+
+
 def decide(actor: Actor, facts: FamilyFacts) -> Decision:
     """May ``actor`` see this family and its people? With the basis when the answer is yes."""
     if facts.owning_team_id in case_team_ids(actor):
-        return Decision(True, "manager" if facts.owning_team_id in actor.managed_team_ids else "team")
+        basis = "manager" if facts.owning_team_id in actor.managed_team_ids else "team"
+        return Decision(True, basis, named_withheld(actor, facts.withheld_users))
     return DENY
 
 
 def decide_case(actor: Actor, facts: CaseFacts) -> Decision:
     """May ``actor`` see this case, on what basis, and whose details are withheld from them?"""
-    team = decide(actor, FamilyFacts(family_id=facts.family_id, owning_team_id=facts.owning_team_id))
+    team = decide(actor, FamilyFacts(facts.family_id, facts.owning_team_id, facts.withheld_users))
     if team.allowed:
         return team
     if not (actor.roles & CASE_ROLES) or actor.user_id not in facts.taf_user_ids:
@@ -103,7 +116,7 @@ def decide_case(actor: Actor, facts: CaseFacts) -> Decision:
     if basis is None:
         return DENY
     withheld = frozenset(person for person, orgs in facts.withheld.items() if actor.organisation_id in orgs)
-    return Decision(True, basis, withheld)
+    return Decision(True, basis, withheld | named_withheld(actor, facts.withheld_users))
 
 
 def may_create_in_team(actor: Actor, team_id: str) -> bool:

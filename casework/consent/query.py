@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from casework.auth.models import Team
 from casework.cases.models import Case
-from casework.consent.models import SharingBasis, TeamMember, WithheldPerson
+from casework.consent.models import SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
 from casework.consent.policy import CASE_ROLES, Actor, case_team_ids
 from casework.consent.rules import OVERRIDE
 from casework.db import today as utc_today
@@ -46,8 +46,14 @@ def visible_families(actor: Actor, today: date | None = None) -> ColumnElement[b
 
 
 def withheld_from(actor: Actor, person_id: Any, today: date | None = None) -> ColumnElement[bool]:
-    """True where a person's own details are withheld from the actor's organisation on every
-    case the actor sees them through (the owning team never has details withheld)."""
+    """True where a person's own details are withheld from the actor: from their organisation on
+    every case the actor sees them through (the owning team never has details withheld that way),
+    or from the actor by name on any case of the family (whoever they are)."""
+    named = exists().where(WithheldFromUser.person_id == person_id, WithheldFromUser.user_id == actor.user_id)
+    return or_(_withheld_from_organisation(actor, person_id, today), named)
+
+
+def _withheld_from_organisation(actor: Actor, person_id: Any, today: date | None) -> ColumnElement[bool]:
     today = today or utc_today()
     teams = case_team_ids(actor)
     person = aliased(Person)

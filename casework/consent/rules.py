@@ -43,6 +43,7 @@ class ConsentRecord:
     do_not_share_with: frozenset[str]
     recorded_at: datetime
     expires_on: date | None = None
+    do_not_share_with_users: frozenset[str] = frozenset()  # named practitioners
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,15 @@ def check_consent(
     expires_on: date | None,
     note: str | None,
     today: date,
+    known_user_ids: Iterable[str] = (),
+    lead_professional_id: str | None = None,
 ) -> None:
-    """Refuse a consent record that could not be relied on, naming each problem."""
+    """Refuse a consent record that could not be relied on, naming each problem.
+
+    ``do_not_share_with`` may name organisations and named practitioners (user ids) alike."""
     problems: dict[str, list[str]] = {}
     known = set(known_organisation_ids)
+    known_users = set(known_user_ids)
     orgs, dns = set(organisation_ids), set(do_not_share_with)
     if purpose not in PURPOSES:
         problems["purpose"] = [f"Purpose must be one of {', '.join(PURPOSES)}"]
@@ -117,9 +123,12 @@ def check_consent(
             problems["given_by_person_id"] = ["An adult or a young person of 16 or over decides for themself"]
     if purpose == "share" and decision == "given" and not orgs:
         problems["organisation_ids"] = ["Name the organisations the family agrees to share with"]
-    unknown = (orgs | dns) - known
-    if unknown:
-        problems["organisation_ids" if orgs - known else "do_not_share_with"] = ["Choose organisations that use casework"]
+    if orgs - known:
+        problems["organisation_ids"] = ["Choose organisations that use casework"]
+    if dns - known - known_users:
+        problems["do_not_share_with"] = ["Choose organisations or people that use casework"]
+    if lead_professional_id and lead_professional_id in dns:
+        problems["do_not_share_with"] = ["The person named is this case's lead professional: allocate another lead professional first"]
     if orgs & dns:
         problems["do_not_share_with"] = ["An organisation cannot be both shared with and not shared with"]
     if expires_on is not None and expires_on < today:
@@ -161,6 +170,19 @@ def check_override(
         raise ValidationFailed(fields=problems)
 
 
+#: A decision to share without consent whose review date falls within this many days is "review due".
+REVIEW_SOON_DAYS = 14
+OVERRIDE_STATES = {"active": "Active", "review_due": "Review due", "lapsed": "Lapsed"}
+
+
+def override_state(expires_on: date, today: date) -> str:
+    """Where a decision to share without consent stands for review: lapsed once its review date
+    has passed, review due within :data:`REVIEW_SOON_DAYS` of it, otherwise active."""
+    if expires_on < today:
+        return "lapsed"
+    return "review_due" if (expires_on - today).days <= REVIEW_SOON_DAYS else "active"
+
+
 def _governing(person: PersonFacts, records: list[ConsentRecord], today: date) -> list[ConsentRecord]:
     """The records that govern a person's own information: their own once they decide for
     themself (a competent child's decision stands even against a parent's), else their parents'."""
@@ -176,6 +198,7 @@ class ShareState:
     given_by: Mapping[str, str] = field(default_factory=dict)  # org -> who gave it
     refused: frozenset[str] = frozenset()  # refused or withdrawn
     do_not_share_with: frozenset[str] = frozenset()
+    do_not_share_with_users: frozenset[str] = frozenset()  # named practitioners
 
 
 def share_state(person: PersonFacts, history: Iterable[ConsentRecord], today: date) -> ShareState:
@@ -186,6 +209,7 @@ def share_state(person: PersonFacts, history: Iterable[ConsentRecord], today: da
     given_by: dict[str, str] = {}
     refused: set[str] = set()
     dns: frozenset[str] = frozenset()
+    dns_users: frozenset[str] = frozenset()
     for r in _governing(person, records, today):
         targets = r.organisation_ids or (frozenset(given) | refused if r.decision == "withdrawn" else frozenset())
         for org in targets:
@@ -197,10 +221,12 @@ def share_state(person: PersonFacts, history: Iterable[ConsentRecord], today: da
                 given.pop(org, None)
                 given_by.pop(org, None)
                 refused.add(org)
-        if r.do_not_share_with or r.decision == "given":
-            dns = r.do_not_share_with
+        # each record restates the whole do-not-share list; one naming nobody leaves it standing
+        # unless it gives agreement afresh
+        if r.do_not_share_with or r.do_not_share_with_users or r.decision == "given":
+            dns, dns_users = r.do_not_share_with, r.do_not_share_with_users
     active = {org: exp for org, exp in given.items() if exp is None or exp >= today}
-    return ShareState(active, {org: given_by[org] for org in active}, frozenset(refused), dns)
+    return ShareState(active, {org: given_by[org] for org in active}, frozenset(refused), dns, dns_users)
 
 
 def has_agreement(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], today: date) -> bool:
@@ -230,6 +256,8 @@ class Sharing:
     consent: Mapping[str, date | None]  # organisation -> expiry of its consent basis (None: none)
     override: Mapping[str, date]  # organisation -> expiry of a share-without-consent decision
     withheld: Mapping[str, frozenset[str]]  # person -> organisations refused or not to be shared with
+    #: person -> named practitioners (user ids) not to be shared with; no override lifts these
+    withheld_users: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def bases(self, today: date) -> dict[str, str]:
         """Organisations with a sharing basis today, and which (consent before override)."""
@@ -254,7 +282,8 @@ def sharing(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], ove
     competent young person for themself) has an active ``share`` consent naming it, or an active
     share-without-consent decision covers it. A person's own details are withheld from an
     organisation they (or, for a younger child, their parent) refused or withdrew, or that is on
-    a do-not-share list, unless a share-without-consent decision covers it. ``today`` decides
+    a do-not-share list, unless a share-without-consent decision covers it; from a practitioner
+    named on a do-not-share list, whatever covers their organisation. ``today`` decides
     which consents have already lapsed; later expiry is applied by :meth:`Sharing.bases`.
     """
     people = list(people)
@@ -268,6 +297,7 @@ def sharing(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], ove
     ]
     consent: dict[str, date | None] = {}
     withheld: dict[str, frozenset[str]] = {}
+    withheld_users: dict[str, frozenset[str]] = {}
     for person in people:
         state = share_state(person, history, today)
         for org, expiry in state.given.items():
@@ -281,9 +311,11 @@ def sharing(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], ove
         blocked = state.refused | state.do_not_share_with
         if blocked:
             withheld[person.id] = frozenset(blocked)
+        if state.do_not_share_with_users:
+            withheld_users[person.id] = state.do_not_share_with_users
     override: dict[str, date] = {}
     for o in overrides:
         if o.active(today):
             for org in o.organisation_ids:
                 override[org] = max(o.expires_on, override.get(org, date.min))
-    return Sharing(consent, override, withheld)
+    return Sharing(consent, override, withheld, withheld_users)

@@ -8,10 +8,12 @@ may decide for whom, which organisations exist), so those refusals come from the
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from casework.api.schemas import page_schema
-from casework.consent.rules import DECISIONS, MAX_TEXT, METHODS, PURPOSES
+from casework.consent.rules import DECISIONS, MAX_TEXT, METHODS, OVERRIDE_STATES, PURPOSES
 
 #: Ids are opaque strings (UUIDs here); anything else cannot name a record.
 _ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Not a valid id")
@@ -57,7 +59,10 @@ class ConsentCreateSchema(Schema):
     expires_on = fields.Date(
         load_default=None, allow_none=True, metadata={"description": "When the decision lapses or must be asked again"}
     )
-    do_not_share_with = _organisations("Organisations the person's own details must not be shared with")
+    do_not_share_with = _organisations(
+        "Organisations, and named practitioners (user ids), that the person's own details must not be shared with. "
+        "A named practitioner is refused them whatever their access; a decision to share without consent does not lift it"
+    )
     note = fields.Str(load_default=None, allow_none=True, validate=_TEXT)
 
 
@@ -70,12 +75,21 @@ class ConsentSchema(Schema):
     purpose = fields.Str(metadata={"enum": list(PURPOSES)})
     decision = fields.Str(metadata={"enum": list(DECISIONS)})
     organisation_ids = fields.List(fields.Str())
-    do_not_share_with = fields.List(fields.Str())
+    do_not_share_with = fields.Method(
+        "_do_not_share_with",
+        metadata={"type": "array", "items": {"type": "string"}, "description": "Organisations, then named practitioners"},
+    )
+    do_not_share_with_user_ids = fields.List(
+        fields.Str(), attribute="do_not_share_with_users", metadata={"description": "The named practitioners among do_not_share_with"}
+    )
     method = fields.Str(metadata={"enum": list(METHODS)})
     expires_on = fields.Date(allow_none=True)
     note = fields.Str(allow_none=True)
     recorded_by_id = fields.Str()
     recorded_at = fields.DateTime()
+
+    def _do_not_share_with(self, row: Any) -> list[str]:
+        return [*(row.do_not_share_with or ()), *(row.do_not_share_with_users or ())]
 
 
 ConsentPageSchema = page_schema("ConsentPage", ConsentSchema)
@@ -104,6 +118,29 @@ class OverrideSchema(Schema):
 
 
 OverridePageSchema = page_schema("ShareWithoutConsentPage", OverrideSchema)
+
+_STATE_WORDS = "active; review_due (the review date is within 14 days); lapsed (the review date has passed)"
+
+
+class OverrideReportQuerySchema(Schema):
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    state = fields.Str(load_default=None, validate=validate.OneOf(list(OVERRIDE_STATES)), metadata={"description": _STATE_WORDS})
+
+
+class OverrideReportItemSchema(OverrideSchema):
+    family_id = fields.Function(lambda row: row.case.family_id)
+    team = fields.Str(metadata={"description": "The team that owns the case"})
+    state = fields.Str(metadata={"enum": list(OVERRIDE_STATES), "description": _STATE_WORDS})
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """A report row: its own fields, else the decision's."""
+        if attr in ("team", "state", "case"):
+            return getattr(obj, attr)
+        return super().get_attribute(obj.decision, attr, default)
+
+
+OverrideReportPageSchema = page_schema("ShareWithoutConsentReport", OverrideReportItemSchema)
 
 
 class TeamMemberCreateSchema(Schema):

@@ -14,7 +14,7 @@ from casework.cases.models import Case, Notification
 from casework.cases.services import visible_case
 from casework.consent import rules
 from casework.consent.facts import forget_facts
-from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldPerson
+from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
 from casework.consent.policy import CASE_ROLES, Actor
 from casework.db import new_id, today
 from casework.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -37,6 +37,7 @@ def consent_record(row: Consent) -> rules.ConsentRecord:
         do_not_share_with=frozenset(row.do_not_share_with or ()),
         recorded_at=row.recorded_at,
         expires_on=row.expires_on,
+        do_not_share_with_users=frozenset(row.do_not_share_with_users or ()),
     )
 
 
@@ -64,6 +65,7 @@ def refresh_sharing(session: Session, case: Case) -> None:
     session.flush()
     session.execute(delete(SharingBasis).where(SharingBasis.case_id == case.id))
     session.execute(delete(WithheldPerson).where(WithheldPerson.case_id == case.id))
+    session.execute(delete(WithheldFromUser).where(WithheldFromUser.case_id == case.id))
     rows = [{"case_id": case.id, "organisation_id": o, "basis": rules.CONSENT, "expires_on": e} for o, e in state.consent.items()]
     rows += [{"case_id": case.id, "organisation_id": o, "basis": rules.OVERRIDE, "expires_on": e} for o, e in state.override.items()]
     if rows:
@@ -71,6 +73,9 @@ def refresh_sharing(session: Session, case: Case) -> None:
     withheld = [{"case_id": case.id, "person_id": p, "organisation_id": o} for p, orgs in state.withheld.items() for o in sorted(orgs)]
     if withheld:
         session.execute(insert(WithheldPerson), withheld)
+    named = [{"case_id": case.id, "person_id": p, "user_id": u} for p, users in state.withheld_users.items() for u in sorted(users)]
+    if named:
+        session.execute(insert(WithheldFromUser), named)
     forget_facts(session, case.id)
 
 
@@ -109,6 +114,9 @@ def record_consent(
     people = {p.id: p for p in session.scalars(select(Person).where(Person.family_id == case.family_id))}
     person = people.get(person_id or "")
     decider = people.get(given_by_person_id or person_id or "")
+    organisations = _organisation_ids(session)
+    named = set(do_not_share_with or []) - organisations
+    named_users = set(session.scalars(select(User.id).where(User.id.in_(sorted(named))))) if named else set()
     rules.check_consent(
         person=person_facts(person) if person else None,
         decider=person_facts(decider) if decider else None,
@@ -117,11 +125,13 @@ def record_consent(
         decision=decision,
         method=method,
         organisation_ids=organisation_ids or [],
-        known_organisation_ids=_organisation_ids(session),
+        known_organisation_ids=organisations,
         do_not_share_with=do_not_share_with or [],
         expires_on=expires_on,
         note=note,
         today=today(),
+        known_user_ids=named_users,
+        lead_professional_id=case.lead_professional_id,
     )
     assert person is not None and decider is not None and purpose and decision and method  # nosec B101 - checked above
     row = Consent(
@@ -134,7 +144,8 @@ def record_consent(
         purpose=purpose,
         decision=decision,
         organisation_ids=sorted(set(organisation_ids or [])),
-        do_not_share_with=sorted(set(do_not_share_with or [])),
+        do_not_share_with=sorted(set(do_not_share_with or []) & organisations),
+        do_not_share_with_users=sorted(named_users),
         method=method,
         expires_on=expires_on,
         recorded_by_id=actor.user_id,

@@ -17,7 +17,7 @@ from casework.auth.models import Team, User
 from casework.cases import display
 from casework.cases import services as cases
 from casework.cases.display import case_context, refused, require_open
-from casework.consent import pages, rules, services, visibility
+from casework.consent import pages, report_views, rules, services, visibility
 from casework.consent.forms import (
     METHOD_HINTS,
     PURPOSE_HINTS,
@@ -54,6 +54,8 @@ def _in_page_words(form: ConsentForm, error: ValidationFailed) -> ValidationFail
         name: [UNANSWERED[name]] if name in UNANSWERED and not getattr(form, name).data else messages
         for name, messages in error.fields.items()
     }
+    if "do_not_share_with" in fields and form.do_not_share_with_user.data and not form.do_not_share_with.data:
+        fields["do_not_share_with_user"] = fields.pop("do_not_share_with")  # only the named person was given
     return ValidationFailed(error.message, fields)
 
 
@@ -79,14 +81,15 @@ def consent(case_id: str) -> str:
     on = today()
     sharing = services.derive_sharing(dbs, case, on)
     names = {p.id: p.full_name for p in people}
-    users = display.user_names(dbs, [r.recorded_by_id for r in rows] + [o.decided_by_id for o in overrides])
+    named = [u for r in rows for u in (r.do_not_share_with_users or ())]
+    users = display.user_names(dbs, [r.recorded_by_id for r in rows] + [o.decided_by_id for o in overrides] + named)
     return render_template(
         "consent/consent.html",
         **case_context(case, "consent"),
         case_tab="consent",
         agreement=services.has_family_agreement(dbs, case),
         shared_with=pages.shared_with(sharing, orgs, on),
-        positions=pages.positions(people, rows, sharing, orgs, on),
+        positions=pages.positions(people, rows, sharing, orgs, on, users),
         history=pages.history(rows, names, users, orgs),
         overrides=[(o, pages.listed(o.organisation_ids or (), orgs), users.get(o.decided_by_id, "a colleague")) for o in overrides],
         may_record=_owns(case_id) and display.is_open(case),
@@ -110,6 +113,7 @@ def _consent_choices(form: ConsentForm, case_id: str) -> tuple[list[dict[str, ob
     orgs = list(pages.organisation_names(dbs).items())
     form.organisation_ids.choices = orgs
     form.do_not_share_with.choices = orgs
+    form.do_not_share_with_user.choices = [("", "Nobody named"), *pages.practitioner_choices(dbs)]
     return [{"hint": {"text": pages.person_hint(p, on)}} for p in people], any(p.role in ("child", "unborn") for p in people)
 
 
@@ -134,7 +138,8 @@ def record(case_id: str) -> Response | str:
                 method=form.method.data,
                 organisation_ids=list(form.organisation_ids.data or []),
                 expires_on=form.expires_on.data,
-                do_not_share_with=list(form.do_not_share_with.data or []),
+                do_not_share_with=list(form.do_not_share_with.data or [])
+                + ([form.do_not_share_with_user.data] if form.do_not_share_with_user.data else []),
                 note=form.note.data,
             )
         except ValidationFailed as exc:
@@ -241,13 +246,14 @@ def viewers(case_id: str) -> str:
         overrides,
     )
     orgs = pages.organisation_names(dbs)
+    users = display.user_names(dbs, [u for r in rows for u in (r.do_not_share_with_users or ())])
     return render_template(
         "consent/viewers.html",
         **case_context(case, "viewers"),
         case_tab="viewers",
         able=able,
         unable=unable,
-        withheld=pages.withheld_rows(people, rows, services.derive_sharing(dbs, case, on), orgs, on),
+        withheld=pages.withheld_rows(people, rows, services.derive_sharing(dbs, case, on), orgs, on, users),
         page_title="Who can see this family, and why",
     )
 
@@ -337,3 +343,7 @@ def known() -> str:
         except ValidationFailed as exc:
             apply_problems(form, exc)
     return render_template("consent/known.html", form=form, answer=answer, page_title="Is this family known to early help?")
+
+
+for _rule, _endpoint, _view, _methods in report_views.ROUTES:
+    bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.audit import trail
-from casework.consent.policy import Actor, Decision, FamilyFacts, case_team_ids, decide, may_create_in_team
+from casework.consent.policy import Actor, Decision, case_team_ids, decide, may_create_in_team
 from casework.consent.query import visible_families, withheld_from
 from casework.db import new_id, today
 from casework.errors import NotFound, NotPermitted, ValidationFailed
@@ -37,21 +37,17 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _facts(family: Family) -> FamilyFacts:
-    return FamilyFacts(family_id=family.id, owning_team_id=family.owning_team_id)
-
-
 def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Family, Decision]:
     """The family if ``actor`` may see it (through its owning team, or through a case they may
     see); :class:`NotFound` otherwise (unknown and hidden alike)."""
     from casework.cases.models import Case
-    from casework.consent.facts import case_facts
+    from casework.consent.facts import case_facts, family_facts
     from casework.consent.policy import decide_case
 
     family = session.get(Family, family_id) if family_id else None
     if family is None:
         raise NotFound()
-    decision = decide(actor, _facts(family))
+    decision = decide(actor, family_facts(session, family.id, family.owning_team_id))
     if decision.allowed:
         return family, decision
     through_cases = [

@@ -27,6 +27,14 @@ def _navigation_items() -> list[dict[str, Any]]:
         items.append({"href": url_for("cases.approvals"), "text": "Approvals", "active": path.startswith("/approvals")})
     if actor.has_role("safeguarding_lead"):
         items.append({"href": url_for("consent.known"), "text": "Is this family known?", "active": path.startswith("/safeguarding")})
+    if actor.roles & {"manager", "safeguarding_lead", "ig_officer"}:
+        items.append(
+            {
+                "href": url_for("consent.share_without_consent_report"),
+                "text": "Shares without consent",
+                "active": path.startswith("/reports/share-without-consent"),
+            }
+        )
     if actor.has_role("admin"):
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})

@@ -10,6 +10,8 @@ a path parameter with no id to put in it, fails the test: a new route cannot ski
 
 On every response it also checks that nothing leaks:
 - a canary name (a person who refused sharing with health and housing) never reaches health;
+- a second canary (a person who named two practitioners who must not see her details, one in the
+  owning team and one whose organisation a share-without-consent decision covers) never reaches them;
 - the ids of the case, its family and its people never reach anyone who may not see the case;
 - for anyone who may not see the case, the real ids and made-up ids get the same status.
 """
@@ -31,8 +33,11 @@ from tests.conftest import bearer, sign_in
 from tests.web.pages import csrf
 
 CANARY = "Quarrington"  # Zebedee Quarrington refused sharing with health and housing
+NAMED_CANARY = "Ravensworth"  # Yolanda Ravensworth named two practitioners who see the case
+#: Practitioners Yolanda named: her details never reach them, though they see the case.
+NAMED = frozenset({"named_practitioner", "swc_taf"})
 
-TEAM = frozenset({"lead", "team_practitioner", "team_manager"})
+TEAM = frozenset({"lead", "team_practitioner", "team_manager", "named_practitioner"})
 #: Everyone who may see the case: the owning team, and TAF members with a basis.
 SEE = TEAM | {"org_taf", "consent_taf", "swc_taf"}
 CASE_ROLES = SEE | {"other_team", "no_basis_taf", "withdrawn_taf"}
@@ -136,6 +141,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("consent.share_without_consent", "POST"): frozenset({"team_manager"}),
     ("consent.confirm_share_without_consent", "POST"): frozenset({"team_manager"}),
     ("consent.known", "GET"): frozenset({"safeguarding_lead"}),
+    # every manager reads the report for the teams they manage (other_team's is empty)
+    ("consent.share_without_consent_report", "GET"): frozenset({"team_manager", "other_team", "safeguarding_lead", "ig_officer"}),
+    ("api.share_without_consent_report", "GET"): frozenset({"team_manager", "other_team", "safeguarding_lead", "ig_officer"}),
     ("consent.known", "POST"): frozenset({"safeguarding_lead"}),
 }
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
@@ -154,6 +162,7 @@ class World:
     users: dict[str, Any]
     secrets: dict[str, str]  # ids that must never reach anyone outside SEE
     withheld_from_health: str  # Zebedee's person id
+    withheld_by_name: str  # Yolanda's person id
     child_born: date
 
 
@@ -165,6 +174,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
     users = {
         "lead": world.user(roles=("practitioner",), team=north, org=la),
         "team_practitioner": world.user(roles=("practitioner",), team=north, org=la),
+        "named_practitioner": world.user(roles=("practitioner",), team=north, org=la),
         "team_manager": world.user(roles=("manager",), team=north, org=la),
         "other_team": world.user(roles=("practitioner", "manager"), team="Early Help South", org=la),
         "org_taf": world.user(roles=("practitioner",), team="Youth Service", org=la),
@@ -183,6 +193,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
     mother = world.person(users["lead"], family, given_name="Ava", family_name="Quill", role="parent_carer", parental_responsibility=True)
     child = world.person(users["lead"], family, given_name="Mia", family_name="Quill", date_of_birth=born)
     zebedee = world.person(users["lead"], family, given_name="Zebedee", family_name=CANARY, role="other_adult")
+    yolanda = world.person(users["lead"], family, given_name="Yolanda", family_name=NAMED_CANARY, role="other_adult")
     spare = world.family(users["lead"])  # a family without a case, for POST /cases
     case = cases.create_case(session, lead, family_id=family.id, level=2, source="request_for_support", reason="Worried")
     leads.assign_lead(session, lead, case.id, user_id=users["lead"].id)
@@ -206,6 +217,10 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
     )
     change = transitions.request_transition(session, lead, case.id, to_level=3, reason="Needs several agencies")
     leads.assign_lead(session, lead, case.id, user_id=users["team_practitioner"].id)  # a handover waiting for them
+    named = [users[name].id for name in sorted(NAMED)]
+    consent.record_consent(
+        session, lead, case.id, person_id=yolanda.id, **{**refusal, "organisation_ids": [police.id]}, do_not_share_with=named
+    )
     token, _ = auth.create_token(session, users["lead"], "matrix")
     session.commit()
     ids = {
@@ -223,7 +238,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "police": police.id,
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id}
-    return World(ids, users, secrets, zebedee.id, born)
+    return World(ids, users, secrets, zebedee.id, yolanda.id, born)
 
 
 def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
@@ -274,15 +289,28 @@ def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: ids[m.group(1)], rule.rule)
 
 
-def _leaks(actor: str, text: str, w: World) -> list[str]:
+#: Oversight: the share-without-consent report names the case and family of each decision (never
+#: a person) to information governance and the owning organisation's safeguarding lead.
+OVERSIGHT = {
+    ("consent.share_without_consent_report", "GET"): frozenset({"safeguarding_lead", "ig_officer"}),
+    ("api.share_without_consent_report", "GET"): frozenset({"safeguarding_lead", "ig_officer"}),
+}
+
+
+def _leaks(actor: str, text: str, w: World, oversight: bool = False) -> list[str]:
     found = []
-    if actor not in SEE:
+    if actor not in SEE and not oversight:
         found += [f"the {name}'s id" for name, value in w.secrets.items() if value in text]
     if actor in SIGNED_IN - (TEAM | {"org_taf", "swc_taf"}) or actor == "anonymous":
         if CANARY in text:
             found.append(f"the canary {CANARY!r}")
         if w.withheld_from_health in text:
             found.append("the withheld person's id")
+    if actor in NAMED or actor not in SEE:
+        if NAMED_CANARY in text:
+            found.append(f"the canary {NAMED_CANARY!r}")
+        if w.withheld_by_name in text:
+            found.append("the id of the person who named them")
     return found
 
 
@@ -366,7 +394,7 @@ def test_authorization_matrix_every_route_for_every_relationship(app, session, w
             # The owning organisation's safeguarding lead records an override on a case id they were given.
             echo = echo or (key == ("api.record_override", "POST") and actor == "safeguarding_lead")
             text = "" if echo else response.get_data(as_text=True) + response.headers.get("Location", "")
-            for leak in _leaks(actor, text, w):
+            for leak in _leaks(actor, text, w, actor in OVERSIGHT.get(key, NOBODY)):
                 failures.append(f"{method} {rule.rule} as {actor}: the response contains {leak}")
             if rule.arguments and actor in HIDDEN and key not in PUBLIC:
                 unknown = send(actor, api, method, rule.endpoint, fake + QUERIES.get(rule.endpoint, ""))

@@ -109,6 +109,7 @@ def test_consent_api_records_a_decision_and_returns_it(client, session, c):
         "decision",
         "organisation_ids",
         "do_not_share_with",
+        "do_not_share_with_user_ids",
         "method",
         "expires_on",
         "note",

@@ -203,6 +203,14 @@ def test_consent_journey_share_without_consent_and_is_this_family_known(page: An
     expect(shared).to_contain_text("A decision to share without consent")
     expect(page.get_by_role("table").filter(has_text="Lawful basis and reason")).to_contain_text("Ruby's weight has fallen sharply")
     check_page(page, "swc-05-consent-tab")
+    # The decision is in the report of decisions to share without consent, for review.
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Shares without consent").click()
+    expect(page).to_have_title("Decisions to share without consent – Early help casework")
+    decision = page.get_by_role("row").filter(has_text="Ruby's weight has fallen sharply")
+    expect(decision).to_contain_text(health)
+    expect(decision).to_contain_text("30 June 2099")
+    expect(decision).to_contain_text("Active")
+    check_page(page, "swc-06-report")
     page.locator("header").get_by_role("button", name="Sign out").click()
 
     # Kim, the school's safeguarding lead, asks whether the family is known: only yes or no.

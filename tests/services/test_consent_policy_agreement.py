@@ -2,7 +2,8 @@
 
 Hypothesis generates families (adults with and without parental responsibility, children of all
 ages, unborn children), cases, Team Around the Family memberships across several organisations,
-consent histories (given, refused and withdrawn; competent or not; do-not-share lists; expiries
+consent histories (given, refused and withdrawn; competent or not; do-not-share lists naming
+organisations and practitioners; expiries
 past and future) and decisions to share without consent (active and lapsed). They are written
 through the real services, or, where the services would rightly refuse a generated record (a
 lapsed expiry, a decider without parental responsibility...), straight into the tables followed
@@ -74,6 +75,7 @@ consent_event = st.tuples(
     named_orgs,  # organisations named
     st.one_of(st.just(frozenset[int]()), org_sets),  # do not share with
     st.one_of(st.none(), st.none(), st.sampled_from(OFFSETS)),  # expires
+    st.one_of(st.just(frozenset[int]()), st.just(frozenset[int]()), st.frozensets(st.integers(0, 15), max_size=2)),  # named users
 )
 override_event = st.tuples(st.just("override"), st.frozensets(st.integers(0, ORGS - 1), min_size=1, max_size=3), st.sampled_from(OFFSETS))
 case_events = st.tuples(
@@ -193,6 +195,7 @@ class Builder:
         orgs: frozenset[int],
         dns: frozenset[int],
         offset: int | None,
+        named: frozenset[int] = frozenset(),
     ) -> None:
         person = people[about % len(people)]
         decider = person if by is None else people[by % len(people)]
@@ -209,10 +212,21 @@ class Builder:
             "expires_on": self.expiry(offset),
         }
         case = history.case
+        named_ids = sorted({self.users[i % len(self.users)].id for i in named})
         try:
-            row = consent.record_consent(self.session, actor_for(owner), case.id, **details)
-        except ValidationFailed:
-            row = Consent(id=new_id(), case_id=case.id, family_id=case.family_id, recorded_by_id=owner.id, recorded_at=utcnow(), **details)
+            row = consent.record_consent(
+                self.session, actor_for(owner), case.id, **{**details, "do_not_share_with": details["do_not_share_with"] + named_ids}
+            )
+        except ValidationFailed:  # e.g. naming the lead professional: written straight to the table
+            row = Consent(
+                id=new_id(),
+                case_id=case.id,
+                family_id=case.family_id,
+                recorded_by_id=owner.id,
+                recorded_at=utcnow(),
+                do_not_share_with_users=named_ids,
+                **details,
+            )
             self.session.add(row)
             self.session.flush()
             consent.refresh_sharing(self.session, case)
@@ -228,6 +242,7 @@ class Builder:
                 do_not_share_with=frozenset(details["do_not_share_with"]),
                 recorded_at=row.recorded_at,
                 expires_on=details["expires_on"],
+                do_not_share_with_users=frozenset(named_ids),
             )
         )
 
@@ -254,6 +269,16 @@ class Builder:
             consent.refresh_sharing(self.session, case)
         history.overrides.append(rules.Override(row.id, frozenset(organisation_ids), expires, row.decided_at))
 
+    def named(self, family_id: str) -> dict[str, frozenset[str]]:
+        """Person -> practitioners named not to see them, on any case of the family (pure)."""
+        found: dict[str, frozenset[str]] = {}
+        for h in self.histories:
+            if h.case.family_id == family_id:
+                derived = rules.sharing(self.people[family_id], h.consents, h.overrides, self.today)
+                for person, users in derived.withheld_users.items():
+                    found[person] = found.get(person, frozenset()) | users
+        return found
+
     def pure_facts(self, history: CaseHistory) -> CaseFacts:
         """The policy's facts from the generated history alone (not from the derived tables)."""
         case = history.case
@@ -266,6 +291,7 @@ class Builder:
             taf_user_ids=frozenset(history.members),
             bases=sharing.bases(self.today),
             withheld=sharing.withheld_today(self.today),
+            withheld_users=self.named(case.family_id),
         )
 
 
@@ -275,7 +301,8 @@ NOBODY, HEALTH, SCHOOL, POLICE = frozenset[int](), frozenset({1}), frozenset({2}
 
 def share(about: int, decision: str, orgs: frozenset[int], by: int | None = None, **more: Any) -> tuple[Any, ...]:
     """A consent event for the explicit examples."""
-    return ("consent", about, by, more.get("competent"), "share", decision, orgs, more.get("dns", NOBODY), more.get("expires"))
+    event = ("consent", about, by, more.get("competent"), "share", decision, orgs, more.get("dns", NOBODY), more.get("expires"))
+    return (*event, more.get("named", NOBODY))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -352,6 +379,18 @@ def share(about: int, decision: str, orgs: frozenset[int], by: int | None = None
         )
     ],
 )
+# the mother names a practitioner of the owning team and a police officer whose organisation an
+# override covers: both still see the case, neither sees her
+@example(
+    user_specs=[(0, 1, PRACTITIONER), (3, 1, PRACTITIONER)],
+    family_specs=[
+        (
+            0,
+            [("parent_carer", True), ("child", 3000)],
+            [[("member", 1, False), ("override", POLICE, 30), share(0, "given", HEALTH, named={0, 1})]],
+        )
+    ],
+)
 def test_consent_policy_sql_filter_agrees_with_decide_case(session, world, user_specs, family_specs):
     nested = session.begin_nested()
     try:
@@ -378,15 +417,18 @@ def test_consent_policy_sql_filter_agrees_with_decide_case(session, world, user_
             assert by_sql == by_rule, (sorted(actor.roles), user.organisation_id)
 
             # families: through the owning team, or through a case the actor sees
-            through_team = {f for f in family_ids if decide(actor, FamilyFacts(f, owning_team[f])).allowed}
+            by_team = {f: decide(actor, FamilyFacts(f, owning_team[f], built.named(f))) for f in family_ids}
+            through_team = {f for f, d in by_team.items() if d.allowed}
             through_cases: dict[str, list[frozenset[str]]] = {}
             for case_id in by_rule:
                 through_cases.setdefault(facts[case_id].family_id, []).append(decisions[case_id].withheld)
             visible = through_team | set(through_cases)
             assert set(session.scalars(select(Family.id).where(Family.id.in_(family_ids), visible_families(actor, on)))) == visible
 
-            # people: hidden from search exactly when withheld on every case they are seen through
-            expected_hidden = {
+            # people: hidden from search exactly when withheld from the owning team's member by name,
+            # or withheld on every case they are seen through
+            expected_hidden = {p.id for f in through_team for p in built.people[f] if p.id in by_team[f].withheld}
+            expected_hidden |= {
                 p.id for f in visible - through_team for p in built.people[f] if all(p.id in withheld for withheld in through_cases[f])
             }
             in_visible = [p.id for f in sorted(visible) for p in built.people[f]]

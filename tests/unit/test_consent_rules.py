@@ -51,6 +51,7 @@ def rec(
     competent: bool | None = None,
     dns: tuple[str, ...] = (),
     expires: date | None = None,
+    named: tuple[str, ...] = (),
 ) -> ConsentRecord:
     """A consent record about ``person`` made by ``by`` (themself by default), ``at`` minutes in."""
     return ConsentRecord(
@@ -64,6 +65,7 @@ def rec(
         do_not_share_with=frozenset(dns),
         recorded_at=START + timedelta(minutes=at),
         expires_on=expires,
+        do_not_share_with_users=frozenset(named),
     )
 
 
@@ -604,3 +606,40 @@ def test_sharing_bases_and_withheld_today_apply_expiries_to_a_stored_position() 
     later = TODAY + timedelta(days=2)
     assert state.bases(later) == {"org-la": CONSENT}
     assert state.withheld_today(later) == {"mum": {"org-police", "org-school"}, "child": {"org-police"}}
+
+
+# --- do not share with a named practitioner ---------------------------------------------------
+
+
+def test_check_consent_accepts_a_named_practitioner_and_refuses_strangers_and_the_lead() -> None:
+    assert consent_problems(do_not_share_with=["user-neighbour"], known_user_ids=["user-neighbour"]) == {}
+    assert consent_problems(do_not_share_with=["org-police", "user-neighbour"], known_user_ids=["user-neighbour"]) == {}
+    assert set(consent_problems(do_not_share_with=["user-unknown"], known_user_ids=["user-neighbour"])) == {"do_not_share_with"}
+    refused = consent_problems(do_not_share_with=["user-lead"], known_user_ids=["user-lead"], lead_professional_id="user-lead")
+    assert "lead professional" in refused["do_not_share_with"][0]
+
+
+def test_share_state_named_practitioners_kept_until_the_list_is_restated() -> None:
+    history = [rec(MUM, "given", ("org-health",), named=("u-neighbour",))]
+    assert share_state(MUM, history, TODAY).do_not_share_with_users == {"u-neighbour"}
+    history.append(rec(MUM, "refused", ("org-police",), at=1))  # names no one: the list stands
+    assert share_state(MUM, history, TODAY).do_not_share_with_users == {"u-neighbour"}
+    history.append(rec(MUM, "refused", ("org-school",), at=2, dns=("org-police",)))  # restated without the person
+    assert share_state(MUM, history, TODAY).do_not_share_with_users == frozenset()
+    history.append(rec(MUM, "given", ("org-health",), at=3, named=("u-cousin",)))
+    assert share_state(MUM, history, TODAY).do_not_share_with_users == {"u-cousin"}
+
+
+def test_sharing_withholds_from_named_practitioners_and_no_override_lifts_it() -> None:
+    history = [rec(MUM, "given", ("org-health",), named=("u-neighbour",)), rec(CHILD, "given", ("org-health",), by=MUM, at=1)]
+    derived = sharing(FAMILY, history, [Override("o1", frozenset({"org-health", "org-la"}), TODAY, START)], TODAY)
+    assert derived.withheld_users == {"mum": frozenset({"u-neighbour"})}
+    assert derived.withheld_today(TODAY) == {}  # organisation withholding aside
+    assert derived.bases(TODAY) == {"org-health": CONSENT, "org-la": OVERRIDE}
+
+
+def test_a_parent_names_a_practitioner_for_a_younger_child_but_not_for_a_competent_one() -> None:
+    by_mum = rec(CHILD, "refused", ("org-police",), by=MUM, named=("u-neighbour",))
+    assert sharing(FAMILY, [by_mum], [], TODAY).withheld_users == {"child": frozenset({"u-neighbour"})}
+    own = rec(CHILD, "given", ("org-health",), at=1, competent=True)
+    assert sharing(FAMILY, [by_mum, own], [], TODAY).withheld_users == {}

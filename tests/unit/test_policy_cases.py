@@ -202,3 +202,33 @@ def test_decide_case_is_the_documented_rule(who: Actor, facts: CaseFacts) -> Non
         assert decision.withheld == {p for p, orgs in facts.withheld.items() if who.organisation_id in orgs}
     else:
         assert decision == DENY
+
+
+# --- a practitioner named on a do-not-share list ------------------------------------------------
+
+NAMED_FACTS = CaseFacts(
+    case_id="case-1",
+    family_id="family-1",
+    owning_team_id=OWNING_TEAM,
+    owning_organisation_id=LA,
+    taf_user_ids=frozenset({"u-health", "u-police"}),
+    bases={HEALTH: "consent", POLICE: "share_without_consent"},
+    withheld={"child": frozenset({HEALTH})},
+    withheld_users={"mum": frozenset({"u-p", "u-police"}), "gran": frozenset({"u-elsewhere"})},
+)
+
+
+def test_named_practitioner_in_the_owning_team_sees_the_case_without_that_person() -> None:
+    assert decide_case(actor("u-p", LA, "practitioner", teams=(OWNING_TEAM,)), NAMED_FACTS) == Decision(True, "team", frozenset({"mum"}))
+    assert decide_case(actor("u-q", LA, "practitioner", teams=(OWNING_TEAM,)), NAMED_FACTS) == Decision(True, "team")
+
+
+def test_named_partner_is_withheld_by_name_on_top_of_their_organisations_withholding() -> None:
+    health = decide_case(actor("u-health", HEALTH, "practitioner"), NAMED_FACTS)
+    assert health == Decision(True, "consent", frozenset({"child"}))
+    police = decide_case(actor("u-police", POLICE, "practitioner"), NAMED_FACTS)  # an override does not lift a name
+    assert police == Decision(True, "share_without_consent", frozenset({"mum"}))
+
+
+def test_being_named_gives_no_access() -> None:
+    assert decide_case(actor("u-elsewhere", SCHOOL, "practitioner"), NAMED_FACTS) == DENY
