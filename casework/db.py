@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Integer, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -35,8 +36,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: The council's clock: times are stored in UTC, but "today" (due dates, expiry, age) is the date
+#: in England, so a decision recorded at 00:30 in summer belongs to that day, not the one before.
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+
 def today() -> date:
-    return utcnow().date()
+    return utcnow().astimezone(LOCAL_TIME).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
+from casework import db
 from casework.extensions import csrf, wtf_helpers
 
 
@@ -48,7 +48,7 @@ def format_nhs_number(value: str | None) -> str:
 
 
 #: Dates and times are stored in UTC and shown as the council's users see the clock.
-LOCAL_TIME = ZoneInfo("Europe/London")
+LOCAL_TIME = db.LOCAL_TIME
 
 
 def format_date(value: date | datetime | None) -> str:
