@@ -43,10 +43,10 @@ def task_groups(view: AssessmentView, may_write: bool) -> list[dict[str, Any]]:
         if may_write:
             item["href"] = url_for("assessments.section", assessment_id=view.assessment.id, section_key=section["key"])
         groups.setdefault(section.get("person_id"), []).append(item)
-    result = [{"heading": "The whole family", "id": "family", "items": groups.pop(None)}]
-    for n, (person_id, items) in enumerate(groups.items(), start=1):
-        if items:
-            result.append({"heading": view.names.get(person_id or "", "Child"), "id": f"child-{n}", "items": items})
+    result: list[dict[str, Any]] = [{"heading": "The whole family", "id": "family", "items": groups.pop(None)}]
+    for n, (child_id, child_items) in enumerate(groups.items(), start=1):
+        if child_items:
+            result.append({"heading": view.names.get(child_id or "", "Child"), "id": f"child-{n}", "items": child_items})
     return result
 
 

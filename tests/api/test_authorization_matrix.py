@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from casework.auth import services as auth
 from casework.assessments import services as assessments
+from casework.auth import services as auth
 from casework.auth.services import actor_for
 from casework.cases import leads, transitions
 from casework.cases import services as cases
