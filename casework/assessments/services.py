@@ -77,7 +77,8 @@ def _latest(session: Session, case_id: str) -> Assessment | None:
     return session.scalar(select(Assessment).where(Assessment.case_id == case_id).order_by(Assessment.number.desc()).limit(1))
 
 
-def _visible(session: Session, actor: Actor, assessment_id: str) -> tuple[Assessment, Case, Decision]:
+def visible_assessment(session: Session, actor: Actor, assessment_id: str) -> tuple[Assessment, Case, Decision]:
+    """The assessment, its case and the policy's decision, if ``actor`` may see the case (not audited)."""
     row = session.get(Assessment, assessment_id) if plausible_id(assessment_id) else None
     if row is None:
         raise NotFound()
@@ -172,7 +173,7 @@ def list_assessments(session: Session, actor: Actor, case_id: str) -> list[Asses
 
 def get_assessment(session: Session, actor: Actor, assessment_id: str, *, action: str = "assessment.read") -> AssessmentView:
     """An assessment as ``actor`` may see it; one audited read (``action`` names the view: page, print, PDF)."""
-    row, case, decision = _visible(session, actor, assessment_id)
+    row, case, decision = visible_assessment(session, actor, assessment_id)
     _audit_read(session, action, row, case, decision)
     return view_of(session, row, case, decision)
 
@@ -189,7 +190,7 @@ def save_assessment(
 ) -> AssessmentView:
     """Merge answers into a draft (validated against the template; blanks allowed) and mark
     sections complete or not. A save from a stale version is refused (409), never merged."""
-    row, case, decision = _visible(session, actor, assessment_id)
+    row, case, decision = visible_assessment(session, actor, assessment_id)
     _may_write(actor, case, decision)
     _check_version(row, version)
     rules.check_editable(row.status)
@@ -214,7 +215,7 @@ def save_assessment(
 
 def submit_assessment(session: Session, actor: Actor, assessment_id: str, *, version: int | None = None) -> AssessmentView:
     """Submit for a manager's sign-off: every required answer must be given."""
-    row, case, decision = _visible(session, actor, assessment_id)
+    row, case, decision = visible_assessment(session, actor, assessment_id)
     _may_write(actor, case, decision)
     _check_version(row, version)
     rules.check_submit(row.status)
@@ -228,7 +229,7 @@ def submit_assessment(session: Session, actor: Actor, assessment_id: str, *, ver
 
 
 def _decide(session: Session, actor: Actor, assessment_id: str, version: int | None) -> tuple[Assessment, Case, Decision]:
-    row, case, decision = _visible(session, actor, assessment_id)
+    row, case, decision = visible_assessment(session, actor, assessment_id)
     _check_version(row, version)
     rules.check_decision(
         row.status,

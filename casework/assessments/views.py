@@ -174,7 +174,7 @@ def section(assessment_id: str, section_key: str) -> Response | tuple[str, int] 
 
 def _reload(assessment_id: str) -> tuple[Any, Any, Any]:
     """After a refusal the request's work is rolled back; the page shows the record as it stands."""
-    row, case, decision = services._visible(db_session(), g.actor, assessment_id)
+    row, case, decision = services.visible_assessment(db_session(), g.actor, assessment_id)
     return row, case, decision
 
 

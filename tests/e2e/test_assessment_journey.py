@@ -110,7 +110,7 @@ def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, e2e
     check_page(page, "assessment-05-all-complete")
 
     # Check the answers and submit.
-    page.get_by_role("link", name="Check and submit").click()
+    page.get_by_role("button", name="Check and submit").click()
     expect(page).to_have_title("Check the assessment and submit it – Early help casework")
     expect(page.get_by_role("heading", name="The child's own view: Ada")).to_be_visible()
     check_page(page, "assessment-06-check-answers")
@@ -132,7 +132,7 @@ def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, e2e
     sign_in(page, priya)
     page.goto(assessment_url)
     check_page(page, "assessment-08-manager-task-list")
-    page.get_by_role("link", name="Sign off or return").click()
+    page.get_by_role("button", name="Sign off or return").click()
     expect(page).to_have_title("Sign off or return the assessment – Early help casework")
     check_page(page, "assessment-09-review")
     page.get_by_role("button", name="Confirm decision").click()
