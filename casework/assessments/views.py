@@ -28,6 +28,10 @@ from casework.web.requests import db_session
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
 CASE_ROLES = ("practitioner", "manager")
+STALE_MESSAGE = (
+    "Someone else saved this assessment after you opened this page, so your answers have not been saved. "
+    "What is saved now is shown below the form; your answers are still in the form. Check both, then save again."
+)
 
 
 def _context(view: services.AssessmentView, **extra: Any) -> dict[str, Any]:
@@ -121,7 +125,7 @@ def show(assessment_id: str) -> str:
 
 @bp.route("/assessments/<assessment_id>/sections/<section_key>", methods=["GET", "POST"])
 @roles_required(*CASE_ROLES)
-def section(assessment_id: str, section_key: str) -> Response | tuple[str, int] | str:
+def section(assessment_id: str, section_key: str) -> Response | str:
     dbs = db_session()
     view = services.get_assessment(dbs, g.actor, assessment_id)
     template = rules.section_of(view.template, section_key)
@@ -130,7 +134,7 @@ def section(assessment_id: str, section_key: str) -> Response | tuple[str, int] 
     section_template = dict(template)
     if not _may_write(view):
         raise (NotPermitted() if view.assessment.status in rules.EDITABLE else InvalidTransition())
-    status = 200
+    saved = None
     if request.method == "POST":
         form = forms.section_form(practice(), section_template, None, formdata=request.form)
         if form.validate_on_submit():
@@ -145,15 +149,18 @@ def section(assessment_id: str, section_key: str) -> Response | tuple[str, int] 
                     complete=complete,
                     incomplete=[] if complete else [section_key],
                 )
-            except StaleVersion as exc:
+            except StaleVersion:
+                # Nothing is merged. The form keeps what this user typed and the page shows what
+                # is saved now; only a save made after seeing both (the new version) goes through.
                 dbs.rollback()
-                view = services.view_of(dbs, *_reload(assessment_id))
-                form.version.errors = []
-                _first_field(form).errors = [exc.message]
-                status = 409
+                view = services.get_assessment(dbs, g.actor, assessment_id)
+                _first_field(form).errors = [STALE_MESSAGE]
+                form.version.raw_data = None
+                form.version.data = str(view.assessment.version)
+                saved = next((r for r in answer_rows(view, practice(), links=False) if r["key"] == section_key), None)
             except ValidationFailed as exc:
                 dbs.rollback()
-                view = services.view_of(dbs, *_reload(assessment_id))
+                view = services.get_assessment(dbs, g.actor, assessment_id)
                 _apply(form, exc)
             else:
                 flash(f"{view.title(section_template)}: {'completed' if complete else 'saved as a draft'}.", "success")
@@ -161,15 +168,15 @@ def section(assessment_id: str, section_key: str) -> Response | tuple[str, int] 
     else:
         form = forms.section_form(practice(), section_template, view.sections.get(section_key))
         form.version.data = str(view.assessment.version)
-    html = render_template(
+    return render_template(
         "assessments/section.html",
         **_context(view),
         form=form,
         section=section_template,
         fields=[(q, getattr(form, forms.field_name(q["key"]))) for q in section_template["questions"]],
+        saved=saved,
         page_title=view.title(section_template),
     )
-    return (html, status) if status != 200 else html
 
 
 def _reload(assessment_id: str) -> tuple[Any, Any, Any]:
