@@ -16,11 +16,6 @@ from casework.practice import Practice
 from casework.web.fields import GovDateField
 
 PREFIX = "q_"
-GATHERED_HINTS = {
-    "direct": "Talking with the child",
-    "drawing": "Through drawing or play",
-    "advocate": "Through an advocate or someone they trust",
-}
 
 
 def field_name(question_key: str) -> str:

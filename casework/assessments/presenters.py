@@ -65,10 +65,16 @@ def show_answer(practice: Practice, question: dict[str, Any], value: Any) -> str
     return str(value)
 
 
+def in_reading_order(view: AssessmentView) -> list[dict[str, Any]]:
+    """The whole family's sections first, then each child's, eldest first (as the task list)."""
+    order = {person_id: n for n, person_id in enumerate(view.names)}
+    return sorted(view.template, key=lambda s: -1 if s.get("person_id") is None else order.get(s["person_id"], len(order)))
+
+
 def answer_rows(view: AssessmentView, practice: Practice, *, links: bool) -> list[dict[str, Any]]:
     """Each section the viewer may see, with its answers as GOV.UK summary-list rows."""
     sections = []
-    for section in view.template:
+    for section in in_reading_order(view):
         answers = view.sections.get(section["key"], {})
         rows = []
         for question in section["questions"]:

@@ -138,7 +138,7 @@ def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, e2e
     page.get_by_role("button", name="Confirm decision").click()
     expect(page).to_have_title(re.compile(r"^Error: "))
     check_page(page, "assessment-10-review-errors")
-    page.get_by_label("Sign off the assessment").check()
+    page.get_by_role("group", name="Your decision").get_by_label("Sign off the assessment").check()
     page.get_by_role("button", name="Confirm decision").click()
     expect(page.get_by_text("Assessment signed off. It is now read-only.")).to_be_visible()
     expect(page.locator(".govuk-summary-list").first).to_contain_text("Signed off")

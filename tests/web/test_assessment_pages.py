@@ -76,6 +76,8 @@ def test_section_save_as_draft_then_complete(client, session, t) -> None:  # typ
     url = f"/assessments/{a.id}/sections/{key}"
     form = client.get(url)
     assert title(form).startswith("The child's own view: Mia")
+    legends = [x.get_text(strip=True) for x in page(form).select("legend")]
+    assert legends == ["How the child's view was gathered"]
     version = page(form).find("input", {"name": "version"})["value"]
     response = client.post(
         url, data={"csrf_token": csrf(form), "version": version, "q_in_their_words": "I like my cat", "draft": "Save as draft"}
