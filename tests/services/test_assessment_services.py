@@ -14,6 +14,7 @@ from casework.assessments.models import Assessment
 from casework.audit.models import AuditEvent
 from casework.auth.services import actor_for
 from casework.cases import services as cases
+from casework.cases import work
 from casework.cases.models import Case
 from casework.consent import services as consent
 from casework.db import today
@@ -220,10 +221,12 @@ def test_answers_are_encrypted_at_rest(session, t) -> None:  # type: ignore[no-u
     assert session.get(Assessment, a.id).sections["family_environment"]["strengths"] == CANARY
 
 
-def test_submitted_assessment_is_no_longer_overdue(session, t) -> None:  # type: ignore[no-untyped-def]
+def test_submitted_assessment_is_no_longer_overdue_in_my_work(session, t) -> None:  # type: ignore[no-untyped-def]
     a = _start(session, t).assessment
     late = t.case.assessment_due_on + timedelta(days=1)
     assert cases.case_flags(session, session.get(Case, t.case.id), late).assessment_overdue
+    assert [w.case.id for w in work.my_work(session, actor_for(t.lead), late).overdue] == [t.case.id]
     services.save_assessment(session, actor_for(t.lead), a.id, version=a.version, sections=answers_for(a.template))
     services.submit_assessment(session, actor_for(t.lead), a.id)
     assert not cases.case_flags(session, session.get(Case, t.case.id), late).assessment_overdue
+    assert work.my_work(session, actor_for(t.lead), late).overdue == []
