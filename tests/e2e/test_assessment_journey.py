@@ -1,6 +1,6 @@
-"""The Early Help Assessment in the browser: Sam, the lead professional, starts the assessment of
+"""The Early Help Assessment in the browser: Femi, the lead professional, starts the assessment of
 a family with two children from the case's Assessment tab, works through every section of the
-task list (one saved as a draft first), checks the answers and submits; Priya, the team's
+task list (one saved as a draft first), checks the answers and submits; Ruth, the team's
 manager, signs it off; the assessment is read-only afterwards and has a print view. axe checks
 every page on the way."""
 
@@ -14,10 +14,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Seed, assert_accessible, check_page
+from tests.e2e.conftest import Account, Seed, assert_accessible, check_page
 from tests.e2e.test_consent_journey import sign_in
 
 pytestmark = pytest.mark.e2e
+
+
+LEAD = Account("femi.adeyemi@west.example.gov.uk", "juniper-harvest-beacon-71", "Femi Adeyemi", "Westshire Council")
+MANAGER = Account("ruth.clarke@west.example.gov.uk", "indigo-falcon-meadow-26", "Ruth Clarke", "Westshire Council")
 
 
 @dataclass(frozen=True)
@@ -28,22 +32,36 @@ class Family:
 
 @pytest.fixture(scope="module")
 def okafor(e2e_database: tuple[Any, Any, Seed]) -> Family:
-    """The Okafor family: a mother with parental responsibility and two children, an open case led
-    by Sam, and the mother's written agreement to early help and assessment."""
+    """A team of its own (so the other journeys' empty states hold): Femi, a practitioner, and
+    Ruth, the manager; the Okafor family (a mother with parental responsibility and two children),
+    an open case led by Femi, and the mother's written agreement to early help and assessment."""
     from casework.audit import trail
-    from casework.auth.models import User
+    from casework.auth import services as auth
     from casework.auth.services import actor_for
     from casework.cases import leads
     from casework.cases import services as cases
     from casework.consent import services as consent
     from casework.families import services as families
 
-    _, db, seed = e2e_database
+    _, db, _seed = e2e_database
     session = db.session()
     try:
         trail.bind(session, trail.AuditContext("e2e", None, "e2e"))
-        sam = session.query(User).filter_by(email=seed.practitioner.email).one()
-        actor = actor_for(sam)
+        council = auth.create_organisation(session, LEAD.organisation, "local_authority")
+        users = {
+            account.email: auth.create_user(
+                session,
+                email=account.email,
+                name=account.name,
+                organisation_id=council.id,
+                roles=[role],
+                team="Early Help West",
+                password=account.password,
+            )
+            for account, role in ((LEAD, "practitioner"), (MANAGER, "manager"))
+        }
+        femi = users[LEAD.email]
+        actor = actor_for(femi)
         family = families.create_family(session, actor, address_line_1="21 Park View", postcode="LS7 3JB")
         mother = families.add_member(
             session, actor, family.id, given_name="Ngozi", family_name="Okafor", role="parent_carer", parental_responsibility=True
@@ -53,7 +71,7 @@ def okafor(e2e_database: tuple[Any, Any, Seed]) -> Family:
         )
         families.add_member(session, actor, family.id, given_name="Ada", family_name="Okafor", role="child", date_of_birth=date(2019, 7, 9))
         case = cases.create_case(session, actor, family_id=family.id, level=2, source="request_for_support", reason="School attendance")
-        leads.assign_lead(session, actor, case.id, user_id=sam.id, reason="Allocated")
+        leads.assign_lead(session, actor, case.id, user_id=femi.id, reason="Allocated")
         consent.record_consent(session, actor, case.id, person_id=mother.id, purpose="assessment", decision="given", method="written")
         session.commit()
         assert family.reference is not None
@@ -70,9 +88,8 @@ def fill_section(page: Any, words: str) -> None:
         group.locator("input[type=radio]").first.check()
 
 
-def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, e2e_seed: Seed, okafor: Family) -> None:
-    sam, priya = e2e_seed.practitioner, e2e_seed.manager
-    sign_in(page, sam)
+def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, okafor: Family) -> None:
+    sign_in(page, LEAD)
     page.goto(f"/cases/{okafor.case_id}")
     page.get_by_role("navigation", name="Case sections").get_by_role("link", name="Assessment").click()
     expect(page).to_have_title("Early Help Assessment – Early help casework")
@@ -126,10 +143,10 @@ def test_assessment_journey_two_children_submitted_and_signed_off(page: Any, e2e
     expect(page.get_by_role("heading", name="The child's developmental needs: Chidi")).to_be_visible()
     assert_accessible(page)
 
-    # Priya, the manager, signs it off.
+    # Ruth, the manager, signs it off.
     page.goto("/my-work")
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, priya)
+    sign_in(page, MANAGER)
     page.goto(assessment_url)
     check_page(page, "assessment-08-manager-task-list")
     page.get_by_role("button", name="Sign off or return").click()
