@@ -179,12 +179,6 @@ def section(assessment_id: str, section_key: str) -> Response | str:
     )
 
 
-def _reload(assessment_id: str) -> tuple[Any, Any, Any]:
-    """After a refusal the request's work is rolled back; the page shows the record as it stands."""
-    row, case, decision = services.visible_assessment(db_session(), g.actor, assessment_id)
-    return row, case, decision
-
-
 def _first_field(form: Any) -> Any:
     return next(f for f in form if f.name.startswith(forms.PREFIX))
 
@@ -217,6 +211,7 @@ def submit(assessment_id: str) -> Response | str:
     view = services.get_assessment(dbs, g.actor, assessment_id)
     if not _may_write(view):
         raise (NotPermitted() if view.assessment.status in rules.EDITABLE else InvalidTransition())
+    form.version.raw_data = None  # the version shown is the one just read, so the checked answers are what is submitted
     form.version.data = str(view.assessment.version)
     return render_template(
         "assessments/submit.html",
@@ -229,7 +224,8 @@ def submit(assessment_id: str) -> Response | str:
 
 
 def _missing(assessment_id: str, error: ValidationFailed) -> list[dict[str, str]]:
-    view = services.view_of(db_session(), *_reload(assessment_id))
+    # Not a view of its own: the page that shows these problems records the read.
+    view = services.view_of(db_session(), *services.visible_assessment(db_session(), g.actor, assessment_id))
     problems = []
     for name in error.fields:
         if not name.startswith("sections.") or "." not in name[len("sections.") :]:
@@ -279,6 +275,7 @@ def review(assessment_id: str) -> Response | str:
     view = services.get_assessment(dbs, g.actor, assessment_id)
     if not _manages(view):
         raise NotPermitted("Only a manager of the team that owns this case can sign off or return an assessment.")
+    form.version.raw_data = None  # decide on the version shown
     form.version.data = str(view.assessment.version)
     return render_template(
         "assessments/review.html",
