@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.assessments.models import Assessment
 from casework.audit.models import AuditEvent
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
@@ -13,6 +14,7 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "Assessment",
     "AuditEvent",
     "Case",
     "Consent",

@@ -273,12 +273,24 @@ class Flags:
 
 
 def flags(
-    practice: Practice, state: CaseState, *, opened_at: datetime, assessment_due_on: date | None, review_count: int, today: date
+    practice: Practice,
+    state: CaseState,
+    *,
+    opened_at: datetime,
+    assessment_due_on: date | None,
+    review_count: int,
+    today: date,
+    assessment_submitted: bool = False,
 ) -> Flags:
-    """Overdue and drift flags for an open case."""
+    """Overdue and drift flags for an open case (an assessment once submitted is no longer overdue)."""
     if not state.is_open:
         return Flags(False, False, ())
-    overdue = state.status in ("requested", "assessment") and assessment_due_on is not None and today > assessment_due_on
+    overdue = (
+        state.status in ("requested", "assessment")
+        and not assessment_submitted
+        and assessment_due_on is not None
+        and today > assessment_due_on
+    )
     reasons = []
     if today >= add_months(opened_at.date(), practice.timescales.drift_open_months):
         reasons.append(f"open for more than {practice.timescales.drift_open_months} months")

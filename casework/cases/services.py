@@ -202,6 +202,8 @@ def close_case(
 
 
 def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Flags:
+    from casework.assessments.services import assessment_submitted
+
     return rules.flags(
         practice_of(session),
         rules.CaseState(case.status, case.level, case.lead_professional_id),
@@ -209,4 +211,5 @@ def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Fl
         assessment_due_on=case.assessment_due_on,
         review_count=0,
         today=on or today(),
+        assessment_submitted=case.status == "assessment" and assessment_submitted(session, case.id),
     )

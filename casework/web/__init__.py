@@ -76,6 +76,7 @@ def format_lines(value: str | None) -> Markup:
 
 def init_web(app: Flask) -> None:
     from casework.api import init_api
+    from casework.assessments.views import bp as assessments_bp
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -98,6 +99,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(families_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(consent_bp)
+    app.register_blueprint(assessments_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from casework.assessments import services as assessments
 from casework.auth import services as auth
 from casework.auth.services import actor_for
 from casework.cases import leads, transitions
@@ -38,6 +39,8 @@ NAMED_CANARY = "Ravensworth"  # Yolanda Ravensworth named two practitioners who 
 NAMED = frozenset({"named_practitioner", "swc_taf"})
 
 TEAM = frozenset({"lead", "team_practitioner", "team_manager", "named_practitioner"})
+#: Who writes an assessment: the lead professional and the owning team's practitioners.
+WRITERS = frozenset({"lead", "team_practitioner", "named_practitioner"})
 #: Everyone who may see the case: the owning team, and TAF members with a basis.
 SEE = TEAM | {"org_taf", "consent_taf", "swc_taf"}
 CASE_ROLES = SEE | {"other_team", "no_basis_taf", "withdrawn_taf"}
@@ -88,6 +91,15 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("api.remove_team_member", "DELETE"): TEAM,
     ("api.list_viewers", "GET"): SEE,
     ("api.known_to_early_help", "POST"): frozenset({"safeguarding_lead"}),
+    # API: the Early Help Assessment (a draft is under way; the owning team's lead professional and
+    # practitioners write it, a manager of the owning team decides on it, partners with a basis read it)
+    ("api.create_assessment", "POST"): WRITERS,
+    ("api.list_assessments", "GET"): SEE,
+    ("api.get_assessment", "GET"): SEE,
+    ("api.update_assessment", "PATCH"): WRITERS,
+    ("api.submit_assessment", "POST"): WRITERS,
+    ("api.sign_off_assessment", "POST"): frozenset({"team_manager"}),
+    ("api.return_assessment", "POST"): frozenset({"team_manager"}),
     # Pages
     ("web.home", "GET"): SIGNED_IN,
     ("auth.sign_out", "POST"): SIGNED_IN,
@@ -145,10 +157,25 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("consent.share_without_consent_report", "GET"): frozenset({"team_manager", "other_team", "safeguarding_lead", "ig_officer"}),
     ("api.share_without_consent_report", "GET"): frozenset({"team_manager", "other_team", "safeguarding_lead", "ig_officer"}),
     ("consent.known", "POST"): frozenset({"safeguarding_lead"}),
+    ("assessments.index", "GET"): SEE,
+    ("assessments.start", "POST"): WRITERS,
+    ("assessments.show", "GET"): SEE,
+    ("assessments.section", "GET"): WRITERS,
+    ("assessments.section", "POST"): WRITERS,
+    ("assessments.submit", "GET"): WRITERS,
+    ("assessments.submit", "POST"): WRITERS,  # the missing answers come back on the page
+    ("assessments.review", "GET"): frozenset({"team_manager"}),
+    ("assessments.review", "POST"): frozenset({"team_manager"}),  # an empty form comes back with its errors
+    ("assessments.print_view", "GET"): SEE,
+    ("assessments.pdf", "GET"): SEE,
 }
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.close_case", "POST"): (frozenset({"lead", "team_manager"}), 409),  # a change of level is pending
+    ("api.create_assessment", "POST"): (WRITERS, 409),  # an assessment is under way
+    ("api.submit_assessment", "POST"): (WRITERS, 422),  # required answers are missing
+    ("api.sign_off_assessment", "POST"): (frozenset({"team_manager"}), 409),  # it has not been submitted
+    ("api.return_assessment", "POST"): (frozenset({"team_manager"}), 409),
 }
 #: Actors for whom the real and a made-up record id must answer alike (the existence check).
 HIDDEN = frozenset({"other_team", "no_basis_taf", "withdrawn_taf"})
@@ -164,6 +191,7 @@ class World:
     withheld_from_health: str  # Zebedee's person id
     withheld_by_name: str  # Yolanda's person id
     child_born: date
+    assessment_version: int
 
 
 def _build(session, world) -> World:  # type: ignore[no-untyped-def]
@@ -215,6 +243,8 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         justification="Eviction risk",
         expires_on=date(2099, 1, 1),
     )
+    consent.record_consent(session, lead, case.id, person_id=mother.id, purpose="assessment", decision="given", method="written")
+    assessment = assessments.start_assessment(session, lead, case.id).assessment
     change = transitions.request_transition(session, lead, case.id, to_level=3, reason="Needs several agencies")
     leads.assign_lead(session, lead, case.id, user_id=users["team_practitioner"].id)  # a handover waiting for them
     named = [users[name].id for name in sorted(NAMED)]
@@ -236,9 +266,12 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "spare_family_id": spare.id,
         "child_id": child.id,
         "police": police.id,
+        "assessment_id": assessment.id,
+        "section_key": "parents_view",
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id}
-    return World(ids, users, secrets, zebedee.id, yolanda.id, born)
+    secrets["assessment"] = assessment.id
+    return World(ids, users, secrets, zebedee.id, yolanda.id, born, assessment.version)
 
 
 def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
@@ -275,6 +308,10 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("api.add_team_member", "POST"): {"person_id": ids["child_id"], "role_in_team": "Child"},
         ("api.known_to_early_help", "POST"): {"family_name": "Quill", "date_of_birth": w.child_born.isoformat()},
+        ("api.update_assessment", "PATCH"): {"version": w.assessment_version, "sections": {"parents_view": {"view": "Mornings"}}},
+        ("api.submit_assessment", "POST"): {},
+        ("api.sign_off_assessment", "POST"): {},
+        ("api.return_assessment", "POST"): {"comments": "More on the children"},
     }
 
 
@@ -287,6 +324,17 @@ def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:
         failures.append(f"{rule.rule}: no id for path parameter(s) {missing}: add them to the matrix world")
         return None
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: ids[m.group(1)], rule.rule)
+
+
+def _text(response: Any) -> str:
+    """What a response shows: a PDF's extracted text, or the body."""
+    if response.mimetype == "application/pdf":
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        return " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    return str(response.get_data(as_text=True))
 
 
 #: Oversight: the share-without-consent report names the case and family of each decision (never
@@ -393,7 +441,7 @@ def test_authorization_matrix_every_route_for_every_relationship(app, session, w
             echo = actor == "anonymous" and "/sign-in" in response.headers.get("Location", "")
             # The owning organisation's safeguarding lead records an override on a case id they were given.
             echo = echo or (key == ("api.record_override", "POST") and actor == "safeguarding_lead")
-            text = "" if echo else response.get_data(as_text=True) + response.headers.get("Location", "")
+            text = "" if echo else _text(response) + response.headers.get("Location", "")
             for leak in _leaks(actor, text, w, actor in OVERSIGHT.get(key, NOBODY)):
                 failures.append(f"{method} {rule.rule} as {actor}: the response contains {leak}")
             if rule.arguments and actor in HIDDEN and key not in PUBLIC:
