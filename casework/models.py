@@ -8,10 +8,13 @@ from casework.cases.models import Case, LeadAssignment, LevelTransition, Notific
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldPerson
 from casework.db import Base
 from casework.families.models import Family, Person
+from casework.notify.models import Outbox
+from casework.plans.models import Action, Outcome, Plan, PostClosureCheck, Review, ReviewScore
 
 metadata = Base.metadata
 
 __all__ = [
+    "Action",
     "ApiToken",
     "AuditEvent",
     "Case",
@@ -21,7 +24,13 @@ __all__ = [
     "LevelTransition",
     "Notification",
     "Organisation",
+    "Outbox",
+    "Outcome",
     "Person",
+    "Plan",
+    "PostClosureCheck",
+    "Review",
+    "ReviewScore",
     "ShareWithoutConsent",
     "SharingBasis",
     "Team",
