@@ -37,7 +37,17 @@ from casework.web.requests import db_session
 
 
 def _outcome_fields(outcome: Outcome, latest: int | None) -> dict[str, Any]:
-    fields = ("id", "plan_id", "version", "person_ids", "need", "what_better_looks_like", "baseline_score", "shared_without_consent", "created_at")
+    fields = (
+        "id",
+        "plan_id",
+        "version",
+        "person_ids",
+        "need",
+        "what_better_looks_like",
+        "baseline_score",
+        "shared_without_consent",
+        "created_at",
+    )
     return {name: getattr(outcome, name) for name in fields} | {"latest_score": latest}
 
 
@@ -151,7 +161,14 @@ def add_action(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return _action(services.add_action(db_session(), g.actor, plan_id, **body))
 
 
-@endpoint("/plans/<plan_id>/actions", "GET", summary="The plan's actions, soonest due first", tag="Plans", query=PageQuerySchema, response=ActionPageSchema)
+@endpoint(
+    "/plans/<plan_id>/actions",
+    "GET",
+    summary="The plan's actions, soonest due first",
+    tag="Plans",
+    query=PageQuerySchema,
+    response=ActionPageSchema,
+)
 def list_actions(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
     return _page([_action(a) for a in view.actions], query)
@@ -183,8 +200,8 @@ def update_action(action_id: str, body: dict[str, Any]) -> dict[str, Any]:
 )
 def hold_review(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
     session = db_session()
-    attendance = {i: "not_invited" for i in body["not_invited"]} | {i: "apologies" for i in body["apologies"]}
-    attendance |= {i: "present" for i in body["attendees"]}
+    attendance = dict.fromkeys(body["not_invited"], "not_invited") | dict.fromkeys(body["apologies"], "apologies")
+    attendance |= dict.fromkeys(body["attendees"], "present")
     review = services.hold_review(
         session,
         g.actor,
@@ -205,7 +222,14 @@ def hold_review(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return _review(view, review)
 
 
-@endpoint("/plans/<plan_id>/reviews", "GET", summary="The plan's reviews, oldest first", tag="Plans", query=PageQuerySchema, response=ReviewPageSchema)
+@endpoint(
+    "/plans/<plan_id>/reviews",
+    "GET",
+    summary="The plan's reviews, oldest first",
+    tag="Plans",
+    query=PageQuerySchema,
+    response=ReviewPageSchema,
+)
 def list_reviews(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
     return _page([_review(view, r) for r in view.reviews], query)

@@ -5,6 +5,7 @@ external script is switched off and its inline configuration script removed."""
 from __future__ import annotations
 
 import re
+import sys
 from html import escape
 
 import pygal
@@ -12,6 +13,10 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from casework.plans.rules import Point
+
+# pygal appends an import hook for its map plugins (unused here) that lacks ``find_spec``, so
+# every later import that falls through to it warns; it is taken out again.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__module__ != "pygal"]
 
 #: GOV.UK colours: blue line, black text.
 _STYLE = Style(

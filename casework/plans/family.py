@@ -89,7 +89,9 @@ def family_plan(session: Session, actor: Actor, case_id: str) -> FamilyPlan:
         raise NotFound("This case has no plan yet.")
     private = set(session.scalars(select(WithheldPerson.person_id).where(WithheldPerson.case_id == case.id)))
     people = {p.id: p for p in session.scalars(select(Person).where(Person.family_id == case.family_id)) if p.id not in private}
-    reviews = [r for r in session.scalars(select(Review).where(Review.plan_id == plan.id).order_by(Review.held_on)) if not r.shared_without_consent]
+    reviews = [
+        r for r in session.scalars(select(Review).where(Review.plan_id == plan.id).order_by(Review.held_on)) if not r.shared_without_consent
+    ]
     latest: dict[str, int] = {}
     if reviews:
         for review in reviews:
@@ -105,7 +107,10 @@ def family_plan(session: Session, actor: Actor, case_id: str) -> FamilyPlan:
         for a in session.scalars(select(Action).where(Action.plan_id == plan.id).order_by(Action.due_on, Action.created_at))
         if not a.shared_without_consent and a.owner_person_id not in private
     ]
-    owners = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(sorted({a.owner_user_id for a in actions if a.owner_user_id}))))}
+    owners = {
+        u.id: u.name
+        for u in session.scalars(select(User).where(User.id.in_(sorted({a.owner_user_id for a in actions if a.owner_user_id}))))
+    }
 
     def who(action: Action) -> str:
         if action.owner_person_id:
@@ -132,7 +137,13 @@ def family_plan(session: Session, actor: Actor, case_id: str) -> FamilyPlan:
         )
     family = session.get(Family, case.family_id)
     trail.record(
-        session, "family_plan.read", subject_type="plan", subject_id=plan.id, family_id=case.family_id, case_id=case.id, basis=decision.basis
+        session,
+        "family_plan.read",
+        subject_type="plan",
+        subject_id=plan.id,
+        family_id=case.family_id,
+        case_id=case.id,
+        basis=decision.basis,
     )
     practice = practice_of(session)
     return FamilyPlan(

@@ -86,7 +86,9 @@ class ReviewCreateSchema(Schema):
     decisions = _text("What was decided")
     internal_notes = _text("Notes for practitioners only: never in the family's plan")
     next_review_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Default: the framework's review cadence"})
-    final = fields.Bool(load_default=False, metadata={"description": "The final review (scores every outcome) closure with needs_met relies on"})
+    final = fields.Bool(
+        load_default=False, metadata={"description": "The final review (scores every outcome) closure with needs_met relies on"}
+    )
     action_updates = fields.List(fields.Nested(ActionStatusSchema), load_default=list, validate=_IDS)
     shared_without_consent = _SWC
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from casework.audit import trail
 from casework.cases import rules as case_rules
 from casework.cases.models import Case
-from casework.cases.services import is_eligible_lead, practice_of, state_of, visible_case
+from casework.cases.services import practice_of, state_of, visible_case
 from casework.consent.models import TeamMember
 from casework.consent.policy import Actor, Decision
 from casework.db import new_id, today
@@ -231,7 +231,9 @@ def add_action(
     _owning(decision)
     rules.check_plan_open(case.status in case_rules.OPEN_STATUSES)
     outcome = session.get(Outcome, outcome_id) if outcome_id else None
-    owner_known = (owner_user_id in taf_user_ids(session, case)) if owner_user_id else (owner_person_id in _family_ids(session, case.family_id))
+    owner_known = (
+        (owner_user_id in taf_user_ids(session, case)) if owner_user_id else (owner_person_id in _family_ids(session, case.family_id))
+    )
     open_actions = [a for a in session.scalars(select(Action).where(Action.plan_id == plan.id)) if a.status not in rules.FINISHED]
     rules.check_action(
         description=description,
@@ -263,7 +265,7 @@ def add_action(
     return action
 
 
-def _visible_action(session: Session, actor: Actor, action_id: str) -> tuple[Action, Case, Decision]:
+def visible_action(session: Session, actor: Actor, action_id: str) -> tuple[Action, Case, Decision]:
     action = session.get(Action, action_id) if action_id and "\x00" not in action_id else None
     if action is None:
         raise NotFound()
@@ -274,9 +276,11 @@ def _visible_action(session: Session, actor: Actor, action_id: str) -> tuple[Act
     return action, case, decision
 
 
-def update_action(session: Session, actor: Actor, action_id: str, *, version: int | None, status: str | None, note: str | None = None) -> Action:
+def update_action(
+    session: Session, actor: Actor, action_id: str, *, version: int | None, status: str | None, note: str | None = None
+) -> Action:
     """Move an action on (not started, in progress, done, dropped), with an internal note."""
-    action, case, decision = _visible_action(session, actor, action_id)
+    action, case, decision = visible_action(session, actor, action_id)
     _owning(decision)
     rules.check_plan_open(case.status in case_rules.OPEN_STATUSES)
     if version is not None and version != action.version:
@@ -329,7 +333,7 @@ def hold_review(
     updates = dict(action_updates or {})
     for action_id, status in updates.items():
         if action_id not in actions:
-                raise ValidationFailed(fields={"action_updates": ["Action updates must be for actions of this plan"]})
+            raise ValidationFailed(fields={"action_updates": ["Action updates must be for actions of this plan"]})
         rules.check_action_update(status, None)
     assert held_on is not None
     review = Review(
@@ -374,8 +378,12 @@ def names_for(session: Session, view: PlanView) -> dict[str, str]:
     from casework.auth.models import User
 
     people = {
-        p.id: p.full_name for p in session.scalars(select(Person).where(Person.family_id == view.case.family_id)) if p.id not in view.decision.withheld
+        p.id: p.full_name
+        for p in session.scalars(select(Person).where(Person.family_id == view.case.family_id))
+        if p.id not in view.decision.withheld
     }
     user_ids = {a.owner_user_id for a in view.actions if a.owner_user_id} | {uid for r in view.reviews for uid in r.attendance}
-    users = {row.id: row.name for row in session.execute(select(User.id, User.name).where(User.id.in_(sorted(user_ids))))} if user_ids else {}
+    users = (
+        {row.id: row.name for row in session.execute(select(User.id, User.name).where(User.id.in_(sorted(user_ids))))} if user_ids else {}
+    )
     return people | users

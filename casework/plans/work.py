@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.audit import trail
 from casework.cases import rules as case_rules
 from casework.cases.models import Case
 from casework.cases.services import practice_of
@@ -44,6 +45,10 @@ class PlanWork:
     def case_ids(self) -> set[str]:
         return {r.case.id for r in self.reviews} | {a.case.id for a in self.actions} | {c.case_id for c in self.checks}
 
+    @property
+    def family_ids(self) -> set[str]:
+        return {r.case.family_id for r in self.reviews} | {a.case.family_id for a in self.actions} | {c.family_id for c in self.checks}
+
 
 def _window_end(session: Session, on: date) -> date:
     return add_working_days(on, practice_of(session).timescales.action_amber_working_days)
@@ -54,14 +59,20 @@ def due_reviews(session: Session, on: date, lead_id: str | None = None, actor: A
     query = (
         select(Plan, Case)
         .join(Case, Case.id == Plan.case_id)
-        .where(Case.status.in_(sorted(case_rules.OPEN_STATUSES)), Plan.next_review_on.is_not(None), Plan.next_review_on <= _window_end(session, on))
+        .where(
+            Case.status.in_(sorted(case_rules.OPEN_STATUSES)),
+            Plan.next_review_on.is_not(None),
+            Plan.next_review_on <= _window_end(session, on),
+        )
         .order_by(Plan.next_review_on)
     )
     if lead_id:
         query = query.where(Case.lead_professional_id == lead_id)
     if actor is not None:
         query = query.where(visible_cases(actor))
-    return [DueReview(p, c, p.next_review_on, rules.review_overdue(p.next_review_on, on)) for p, c in session.execute(query) if p.next_review_on]
+    return [
+        DueReview(p, c, p.next_review_on, rules.review_overdue(p.next_review_on, on)) for p, c in session.execute(query) if p.next_review_on
+    ]
 
 
 def due_actions(session: Session, on: date, owner_id: str | None = None, actor: Actor | None = None) -> list[DueAction]:
@@ -100,8 +111,11 @@ def plan_work(session: Session, actor: Actor, on: date) -> PlanWork:
             .order_by(PostClosureCheck.due_on)
         )
     )
-    return PlanWork(
+    found = PlanWork(
         reviews=due_reviews(session, on, lead_id=actor.user_id, actor=actor),
         actions=due_actions(session, on, owner_id=actor.user_id, actor=actor),
         checks=checks,
     )
+    if found.case_ids:
+        trail.record(session, "plan_work.read", subject_type="case", detail={"cases": sorted(found.case_ids)})
+    return found

@@ -34,7 +34,13 @@ def plan_world(session, world):  # type: ignore[no-untyped-def]
 def _outcome(session, w, plan, score=3, **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("person_ids", [w["child"].id])
     return services.add_outcome(
-        session, w["a"], plan.id, need="School attendance", what_better_looks_like="Mia goes to school every day", baseline_score=score, **kwargs
+        session,
+        w["a"],
+        plan.id,
+        need="School attendance",
+        what_better_looks_like="Mia goes to school every day",
+        baseline_score=score,
+        **kwargs,
     )
 
 
@@ -67,13 +73,21 @@ def test_plans_outcomes_actions_and_reviews(session, plan_world):
         services.add_outcome(session, w["a"], plan.id, person_ids=[], need="", what_better_looks_like="x", baseline_score=11)
     assert set(bad.value.fields) == {"person_ids", "need", "baseline_score"}
     action = services.add_action(
-        session, w["a"], plan.id, outcome_id=outcome.id, description="Walk Mia to school", owner_person_id=w["mum"].id, due_on=date.today() + timedelta(days=30)
+        session,
+        w["a"],
+        plan.id,
+        outcome_id=outcome.id,
+        description="Walk Mia to school",
+        owner_person_id=w["mum"].id,
+        due_on=date.today() + timedelta(days=30),
     )
     mine = services.add_action(
         session, w["a"], plan.id, outcome_id=outcome.id, description="Meet the school", owner_user_id=w["lead"].id, due_on=date.today()
     )
     with pytest.raises(ValidationFailed) as bad:
-        services.add_action(session, w["a"], plan.id, outcome_id=outcome.id, description="x", owner_user_id=w["stranger"].id, due_on=date.today())
+        services.add_action(
+            session, w["a"], plan.id, outcome_id=outcome.id, description="x", owner_user_id=w["stranger"].id, due_on=date.today()
+        )
     assert "owner" in bad.value.fields
     updated = services.update_action(session, w["a"], action.id, version=action.version, status="in_progress", note="Going well")
     with pytest.raises(StaleVersion):
@@ -93,8 +107,14 @@ def test_plans_outcomes_actions_and_reviews(session, plan_world):
     assert plan.next_review_on == review.next_review_on == rules.next_review_due(review.held_on, cases.practice_of(session))
     with pytest.raises(ValidationFailed) as bad:
         services.hold_review(
-            session, w["a"], plan.id, held_on=date.today() - timedelta(days=30), attendance={w["lead"].id: "present"}, scores={outcome.id: 99},
-            conclusion="meh", summary="",
+            session,
+            w["a"],
+            plan.id,
+            held_on=date.today() - timedelta(days=30),
+            attendance={w["lead"].id: "present"},
+            scores={outcome.id: 99},
+            conclusion="meh",
+            summary="",
         )
     assert set(bad.value.fields) == {"held_on", "scores", "conclusion", "summary"}
     view = services.get_plan(session, w["a"], w["case"].id)
@@ -129,12 +149,26 @@ def test_plans_closure_with_needs_met_needs_a_final_review_scoring_every_outcome
         cases.close_case(session, w["a"], w["case"].id, reason="needs_met", summary="Moving on")
     with pytest.raises(ValidationFailed):
         services.hold_review(
-            session, w["a"], plan.id, held_on=date.today(), attendance={w["lead"].id: "present"}, scores={first.id: 8}, conclusion="better",
-            summary="Done", final=True,
+            session,
+            w["a"],
+            plan.id,
+            held_on=date.today(),
+            attendance={w["lead"].id: "present"},
+            scores={first.id: 8},
+            conclusion="better",
+            summary="Done",
+            final=True,
         )
     final = services.hold_review(
-        session, w["a"], plan.id, held_on=date.today(), attendance={w["lead"].id: "present"}, scores={first.id: 8, second.id: 9},
-        conclusion="better", summary="Done", final=True,
+        session,
+        w["a"],
+        plan.id,
+        held_on=date.today(),
+        attendance={w["lead"].id: "present"},
+        scores={first.id: 8, second.id: 9},
+        conclusion="better",
+        summary="Done",
+        final=True,
     )
     assert final.next_review_on is None and plan.next_review_on is None
     assert services.has_final_review(session, w["case"].id)
