@@ -63,7 +63,9 @@ def due(session, world):  # type: ignore[no-untyped-def]
     case = cases.create_case(session, a, family_id=family.id, level=3, source="request_for_support", reason="Worried")
     leads.assign_lead(session, a, case.id, user_id=lead.id)
     plan = plans.start_plan(session, a, case.id, agreed_on=date.today() - timedelta(days=50))
-    outcome = plans.add_outcome(session, a, plan.id, person_ids=[child.id], need="School", what_better_looks_like="School", baseline_score=3)
+    outcome = plans.add_outcome(
+        session, a, plan.id, person_ids=[child.id], need="School", what_better_looks_like="School", baseline_score=3
+    )
     plans.add_action(session, a, plan.id, outcome_id=outcome.id, description="Meet school", owner_user_id=lead.id, due_on=date.today())
     return lead, case
 

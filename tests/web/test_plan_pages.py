@@ -88,7 +88,13 @@ def test_plan_pages_journey_with_the_family_plan_free_of_canaries(app, client, s
         ([s["uncle"].id], CANARIES["withheld"], ""),
         ([s["mum"].id], CANARIES["swc_outcome"], "y"),
     ):
-        data = {"csrf_token": csrf(new_outcome), "person_ids": people, "what_better_looks_like": text, "need": "Attendance", "baseline_score": "3"}
+        data = {
+            "csrf_token": csrf(new_outcome),
+            "person_ids": people,
+            "what_better_looks_like": text,
+            "need": "Attendance",
+            "baseline_score": "3",
+        }
         if swc:
             data["shared_without_consent"] = "y"
         assert client.post(f"/plans/{plan.id}/outcomes/new", data=data).status_code == 302
@@ -108,7 +114,8 @@ def test_plan_pages_journey_with_the_family_plan_free_of_canaries(app, client, s
     edit = client.get(f"/actions/{walk.id}")
     assert edit.status_code == 200
     done = client.post(
-        f"/actions/{walk.id}", data={"csrf_token": csrf(edit), "status": "in_progress", "note": CANARIES["progress"], "version": str(walk.version)}
+        f"/actions/{walk.id}",
+        data={"csrf_token": csrf(edit), "status": "in_progress", "note": CANARIES["progress"], "version": str(walk.version)},
     )
     assert done.status_code == 302
 
@@ -173,8 +180,15 @@ def test_plan_pages_closure_needs_met_and_the_post_closure_check(app, client, se
     )
     assert refused.status_code == 200 and "final review" in refused.get_data(as_text=True)
     plans.hold_review(
-        session, s["a"], plan.id, held_on=today(), attendance={s["lead"].id: "present"}, scores={outcome.id: 8}, conclusion="better",
-        summary="Done", final=True,
+        session,
+        s["a"],
+        plan.id,
+        held_on=today(),
+        attendance={s["lead"].id: "present"},
+        scores={outcome.id: 8},
+        conclusion="better",
+        summary="Done",
+        final=True,
     )
     session.commit()
     case = s["case"]
