@@ -57,7 +57,9 @@ def plan_page(session: Session, view: services.PlanView) -> dict[str, Any]:
     outcomes = []
     for n, outcome in enumerate(view.outcomes, start=1):
         scored = [(r.held_on, view.scores.get(r.id, {}).get(outcome.id)) for r in view.reviews]
-        points = rules.distance_travelled(outcome.baseline_score, outcome.created_at.date(), scored)
+        # The baseline comes before every score (reviews may be recorded after the meeting).
+        baseline_on = min([outcome.created_at.date(), *(held for held, score in scored if score is not None)])
+        points = rules.distance_travelled(outcome.baseline_score, baseline_on, scored)
         title = f"Distance travelled: {outcome.what_better_looks_like or 'outcome'}"
         outcomes.append(
             {
