@@ -27,13 +27,13 @@ class Sent:
 class NotifyClient:
     def __init__(self, api_key: str, *, session: requests.Session | None = None, base_url: str | None = None) -> None:
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        self._client = NotificationsAPIClient(api_key, **kwargs)
+        self._client = NotificationsAPIClient(api_key, **kwargs)  # type: ignore[no-untyped-call]
         if session is not None:
             self._client.request_session = session
 
     def send_email(self, *, email_address: str, template_id: str, personalisation: dict[str, str], reference: str) -> Sent:
         try:
-            response = self._client.send_email_notification(
+            response = self._client.send_email_notification(  # type: ignore[no-untyped-call]
                 email_address=email_address, template_id=template_id, personalisation=personalisation, reference=reference
             )
         except APIError as exc:

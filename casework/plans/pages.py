@@ -13,6 +13,7 @@ from casework.auth.models import User
 from casework.cases.services import practice_of
 from casework.db import today
 from casework.families.models import Person
+from casework.families.services import OWNING_BASES
 from casework.plans import rules, services
 from casework.plans.chart import distance_chart
 from casework.plans.family import FamilyPlan
@@ -98,7 +99,7 @@ def plan_page(session: Session, view: services.PlanView) -> dict[str, Any]:
         "may_write": view.may_write,
         "review_overdue": rules.review_overdue(view.plan.next_review_on, on),
         "scale": practice.scoring,
-        "owns": view.decision.basis in services.OWNING_BASES,
+        "owns": view.decision.basis in OWNING_BASES,
     }
 
 

@@ -19,6 +19,7 @@ from casework.cases import services as cases
 from casework.cases.display import case_context, refused, version_of
 from casework.db import today
 from casework.errors import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from casework.families.services import OWNING_BASES
 from casework.plans import closure, family, pages, services
 from casework.plans.forms import ActionForm, ActionUpdateForm, CheckForm, OutcomeForm, PlanForm, ReviewForm
 from casework.plans.models import Action
@@ -31,7 +32,7 @@ REFUSALS = (ValidationFailed, InvalidTransition, NotPermitted, Conflict)
 
 
 def _writable(view: services.PlanView) -> None:
-    if view.decision.basis not in services.OWNING_BASES:
+    if view.decision.basis not in OWNING_BASES:
         raise NotPermitted("Only the team that owns this case can change its plan.")
     display.require_open(view.case)
 
@@ -51,7 +52,7 @@ def plan(case_id: str) -> str:
         "plans/plan.html",
         **case_context(case, "plan"),
         case_tab="plan",
-        may_start=existing is None and decision.basis in services.OWNING_BASES and display.is_open(case),
+        may_start=existing is None and decision.basis in OWNING_BASES and display.is_open(case),
         page_title="Team Around the Family plan",
         **context,
     )
@@ -79,7 +80,7 @@ def start(case_id: str) -> Response | str:
             flash("Plan started. Next, add the outcomes the family wants.", "success")
             return redirect(url_for("plans.plan", case_id=case_id))
     case, decision = cases.visible_case(dbs, g.actor, case_id)
-    if decision.basis not in services.OWNING_BASES:
+    if decision.basis not in OWNING_BASES:
         raise NotPermitted("Only the team that owns this case can start its plan.")
     display.require_open(case)
     if form.agreed_on.data is None and request.method == "GET":
