@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, IdMixin, VersionMixin, utcnow
@@ -121,21 +121,19 @@ class Review(IdMixin, _FamilyKeyed, EncryptedModel, Base):
     internal_notes = EncryptedText("internal_notes_enc")  # internal: never in the family's plan
 
 
-class ReviewScore(Base):
+class ReviewScore(IdMixin, Base):
     """The score an outcome had at a review."""
 
     __tablename__ = "taf_review_score"
     __audit__ = "review_score"
 
-    review_id: Mapped[str] = mapped_column(ForeignKey("taf_review.id", ondelete="CASCADE"), primary_key=True)
-    outcome_id: Mapped[str] = mapped_column(ForeignKey("taf_outcome.id", ondelete="CASCADE"), primary_key=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("taf_review.id", ondelete="CASCADE"))
+    outcome_id: Mapped[str] = mapped_column(ForeignKey("taf_outcome.id", ondelete="CASCADE"))
     case_id: Mapped[str] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"))
     family_id: Mapped[str] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(Integer)
 
-    @property
-    def id(self) -> str:
-        return f"{self.review_id}:{self.outcome_id}"
+    __table_args__ = (UniqueConstraint("review_id", "outcome_id"),)
 
 
 class PostClosureCheck(IdMixin, VersionMixin, _FamilyKeyed, EncryptedModel, Base):

@@ -354,7 +354,9 @@ def hold_review(
     session.flush()
     for outcome_id, score in scores.items():
         assert isinstance(score, int)
-        session.add(ReviewScore(review_id=review.id, outcome_id=outcome_id, case_id=case.id, family_id=case.family_id, score=score))
+        session.add(
+            ReviewScore(id=new_id(), review_id=review.id, outcome_id=outcome_id, case_id=case.id, family_id=case.family_id, score=score)
+        )
     for action_id, status in updates.items():
         actions[action_id].status = status
     plan.next_review_on = review.next_review_on

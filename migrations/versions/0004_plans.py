@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 23:04:33.425315
+Create Date: 2026-11-22 23:22:39.593593
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(length=36), nullable=False),
         sa.Column("family_id", sa.String(length=36), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["case_episode.id"], name=op.f("fk_taf_review_score_case_id_case_episode"), ondelete="CASCADE"
         ),
@@ -187,7 +188,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["review_id"], ["taf_review.id"], name=op.f("fk_taf_review_score_review_id_taf_review"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("review_id", "outcome_id", name=op.f("pk_taf_review_score")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_taf_review_score")),
+        sa.UniqueConstraint("review_id", "outcome_id", name=op.f("uq_taf_review_score_review_id")),
     )
     # ### end Alembic commands ###
 
