@@ -7,30 +7,37 @@ from __future__ import annotations
 import re
 import sys
 from html import escape
+from typing import Any
 
-import pygal
 from markupsafe import Markup
-from pygal.style import Style
 
 from casework.plans.rules import Point
 
-# pygal appends an import hook for its map plugins (unused here) that lacks ``find_spec``, so
-# every later import that falls through to it warns; it is taken out again.
-sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__module__ != "pygal"]
+
+def _pygal() -> Any:
+    """pygal, imported on first use. Its import appends a hook for map plugins (unused here)
+    that lacks ``find_spec``, so every later import falling through to it would warn: the hook
+    is taken out again at once."""
+    import pygal
+    import pygal.style
+
+    sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__module__ != "pygal"]
+    return pygal
+
 
 #: GOV.UK colours: blue line, black text.
-_STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#0b0c0c",
-    foreground_strong="#0b0c0c",
-    foreground_subtle="#505a5f",
-    colors=("#1d70b8",),
-    font_family="Arial, sans-serif",
-    label_font_size=14,
-    major_label_font_size=14,
-    title_font_size=18,
-)
+_STYLE = {
+    "background": "#ffffff",
+    "plot_background": "#ffffff",
+    "foreground": "#0b0c0c",
+    "foreground_strong": "#0b0c0c",
+    "foreground_subtle": "#505a5f",
+    "colors": ("#1d70b8",),
+    "font_family": "Arial, sans-serif",
+    "label_font_size": 14,
+    "major_label_font_size": 14,
+    "title_font_size": 18,
+}
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _OPEN_SVG = re.compile(r"<svg\b([^>]*)>")
@@ -44,9 +51,10 @@ def describe(points: list[Point]) -> str:
 
 def distance_chart(chart_id: str, title: str, points: list[Point], low: int, high: int) -> Markup:
     """An accessible inline SVG line chart of an outcome's scores."""
+    pygal = _pygal()
     chart = pygal.Line(
         js=[],
-        style=_STYLE,
+        style=pygal.style.Style(**_STYLE),
         disable_xml_declaration=True,
         explicit_size=False,
         show_legend=False,

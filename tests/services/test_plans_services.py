@@ -200,3 +200,35 @@ def test_plans_my_work_shows_reviews_and_actions_due(session, plan_world):
     later = work.plan_work(session, w["a"], date.today() + timedelta(days=1))
     assert later.actions[0].rag == "red"
     assert work.plan_work(session, actor_for(w["stranger"]), date.today()).actions == []
+
+
+def test_plans_free_text_is_encrypted_at_rest(session, plan_world):
+    from sqlalchemy import text
+
+    w = plan_world
+    secret = "Quillfeather-Biscuitbarrel"
+    plan = services.start_plan(session, w["a"], w["case"].id, strengths=secret, contingency=secret, analysis=secret)
+    outcome = services.add_outcome(
+        session, w["a"], plan.id, person_ids=[w["child"].id], need=secret, what_better_looks_like=secret, baseline_score=2
+    )
+    services.add_action(
+        session, w["a"], plan.id, outcome_id=outcome.id, description=secret, owner_user_id=w["lead"].id, due_on=date.today()
+    )
+    services.hold_review(
+        session,
+        w["a"],
+        plan.id,
+        held_on=date.today(),
+        attendance={w["lead"].id: "present"},
+        scores={outcome.id: 4},
+        conclusion="same",
+        summary=secret,
+        decisions=secret,
+        internal_notes=secret,
+    )
+    session.flush()
+    for table in ("taf_plan", "taf_outcome", "taf_action", "taf_review"):
+        for row in session.execute(text(f"SELECT * FROM {table}")):
+            for value in row:
+                blob = value if isinstance(value, bytes) else str(value).encode()
+                assert secret.encode() not in blob, f"plain text in {table}"
