@@ -207,11 +207,14 @@ def close_case(
 
 
 def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Flags:
+    from casework.plans.models import Review
+
+    reviews = session.scalar(select(func.count()).select_from(Review).where(Review.case_id == case.id)) or 0
     return rules.flags(
         practice_of(session),
         rules.CaseState(case.status, case.level, case.lead_professional_id),
         opened_at=case.opened_at,
         assessment_due_on=case.assessment_due_on,
-        review_count=0,
+        review_count=int(reviews),
         today=on or today(),
     )

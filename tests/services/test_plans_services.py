@@ -232,3 +232,24 @@ def test_plans_free_text_is_encrypted_at_rest(session, plan_world):
             for value in row:
                 blob = value if isinstance(value, bytes) else str(value).encode()
                 assert secret.encode() not in blob, f"plain text in {table}"
+
+
+def test_plans_reviews_count_towards_drift(session, plan_world):
+    w = plan_world
+    practice = cases.practice_of(session)
+    plan = services.start_plan(session, w["a"], w["case"].id, agreed_on=date.today() - timedelta(days=10))
+    outcome = _outcome(session, w, plan)
+    for n in range(practice.timescales.drift_review_count):
+        assert not cases.case_flags(session, w["case"]).drift
+        services.hold_review(
+            session,
+            w["a"],
+            plan.id,
+            held_on=date.today() - timedelta(days=5 - n),
+            attendance={w["lead"].id: "present"},
+            scores={outcome.id: 4},
+            conclusion="same",
+            summary="Meeting",
+        )
+    flags = cases.case_flags(session, w["case"])
+    assert flags.drift and flags.drift_reasons == (f"{practice.timescales.drift_review_count} reviews held",)
