@@ -247,3 +247,44 @@ def run(ctx: Context, host: str, port: int) -> None:
     app = create_app(ctx.settings, ctx.db)
     click.echo(f"casework is running at http://{host}:{port}/  (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.group()
+def reminders() -> None:
+    """Reminders about plans: actions and reviews due or overdue."""
+
+
+@reminders.command("send")
+@click.option("--on", "on", default=None, type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to remind for (default today)")
+@pass_ctx
+def reminders_send(ctx: Context, on: object) -> None:
+    """Queue today's reminders in the email outbox (at most one per action or review a day)."""
+    from datetime import datetime
+
+    from casework.db import today
+    from casework.notify.outbox import queue_reminders
+
+    day = on.date() if isinstance(on, datetime) else today()
+    with ctx.session() as session:
+        result = queue_reminders(session, day, ctx.settings.notify_reminder_template_id)
+    click.echo(f"Queued {result.queued} reminder(s); {result.already} already queued for {day.isoformat()}.")
+
+
+@main.group()
+def outbox() -> None:
+    """The email outbox."""
+
+
+@outbox.command("send")
+@pass_ctx
+def outbox_send(ctx: Context) -> None:
+    """Deliver queued email through GOV.UK Notify (needs CASEWORK_NOTIFY_API_KEY)."""
+    from casework.notify.client import NotifyClient
+    from casework.notify.outbox import deliver
+
+    if not ctx.settings.notify_api_key:
+        click.echo("CASEWORK_NOTIFY_API_KEY is not set: messages stay in the outbox.")
+        return
+    with ctx.session() as session:
+        result = deliver(session, NotifyClient(ctx.settings.notify_api_key))
+    click.echo(f"Sent {result.sent} message(s); {result.failed} failed.")

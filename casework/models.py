@@ -9,10 +9,13 @@ from casework.cases.models import Case, LeadAssignment, LevelTransition, Notific
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
 from casework.db import Base
 from casework.families.models import Family, Person
+from casework.notify.models import Outbox
+from casework.plans.models import Action, Outcome, Plan, PostClosureCheck, Review, ReviewScore
 
 metadata = Base.metadata
 
 __all__ = [
+    "Action",
     "ApiToken",
     "Assessment",
     "AuditEvent",
@@ -23,7 +26,13 @@ __all__ = [
     "LevelTransition",
     "Notification",
     "Organisation",
+    "Outbox",
+    "Outcome",
     "Person",
+    "Plan",
+    "PostClosureCheck",
+    "Review",
+    "ReviewScore",
     "ShareWithoutConsent",
     "SharingBasis",
     "Team",

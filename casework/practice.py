@@ -43,6 +43,8 @@ class Timescales:
     drift_review_count: int
     post_closure_check_months: int
     re_referral_window_months: int
+    #: an action due within this many working days shows amber (optional in the file; default 5)
+    action_amber_working_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def parse_practice(data: Mapping[str, Any], source: str = "practice framework") 
         drift_review_count=r.integer(ts, "drift_review_count", where, 1),
         post_closure_check_months=r.integer(ts, "post_closure_check_months", where, 1),
         re_referral_window_months=r.integer(ts, "re_referral_window_months", where, 1),
+        action_amber_working_days=r.integer(ts, "action_amber_working_days", where, 0) if "action_amber_working_days" in ts else 5,
     )
 
     sc = r.table(data, "scoring", source)

@@ -35,6 +35,9 @@ class Settings:
     session_absolute_lifetime: int = 12 * 60 * 60
     max_content_length: int = 1024 * 1024
     rate_limits_enabled: bool = True
+    # GOV.UK Notify: email is delivered only when an API key is set; otherwise it waits in the outbox.
+    notify_api_key: str | None = None
+    notify_reminder_template_id: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -83,6 +86,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         practice_file=_path(env_vars.get("CASEWORK_PRACTICE_FILE")) or DEFAULT_PRACTICE_FILE,
         redis_url=env_vars.get("CASEWORK_REDIS_URL") or None,
         audit_checkpoint_dir=_path(env_vars.get("CASEWORK_AUDIT_CHECKPOINT_DIR")),
+        notify_api_key=env_vars.get("CASEWORK_NOTIFY_API_KEY") or None,
+        notify_reminder_template_id=env_vars.get("CASEWORK_NOTIFY_REMINDER_TEMPLATE_ID") or None,
     )
     if settings.is_production:
         missing = []

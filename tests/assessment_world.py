@@ -82,3 +82,27 @@ def answers_for(template: list[dict[str, Any]], text: str = "Doing well at schoo
     return {
         s["key"]: {q["key"]: q["choices"][0] if q["type"] == "choice" else samples[q["type"]] for q in s["questions"]} for s in template
     }
+
+
+def submitted_assessment(session: Session, lead: Any, case_id: str) -> Any:
+    """The family's agreement (from the first parent with parental responsibility, if not yet
+    recorded) and an assessment with every answer given, submitted by the lead professional:
+    what a plan starts from."""
+    from sqlalchemy import select
+
+    from casework.assessments import services as assessments
+    from casework.cases.models import Case
+    from casework.families.models import Person
+
+    actor = actor_for(lead)
+    case = session.get(Case, case_id)
+    assert case is not None
+    if not consent.has_family_agreement(session, case):
+        parent = session.scalars(
+            select(Person).where(Person.family_id == case.family_id, Person.parental_responsibility.is_(True)).order_by(Person.created_at)
+        ).first()
+        assert parent is not None, "the family needs a parent with parental responsibility to agree"
+        consent.record_consent(session, actor, case_id, person_id=parent.id, purpose="assessment", decision="given", method="written")
+    started = assessments.start_assessment(session, actor, case_id).assessment
+    assessments.save_assessment(session, actor, started.id, version=started.version, sections=answers_for(started.template))
+    return assessments.submit_assessment(session, actor, started.id).assessment

@@ -180,6 +180,7 @@ def init_api(app: Flask) -> None:
     from casework.cases import api as _cases_api  # noqa: F401
     from casework.consent import api as _consent_api  # noqa: F401
     from casework.families import api as _families_api  # noqa: F401
+    from casework.plans import api as _plans_api  # noqa: F401
 
     csrf.exempt(api_bp)  # bearer tokens only: the API never accepts the session cookie
     if "api" not in app.blueprints:

@@ -190,26 +190,33 @@ def close_case(
     check_version(case, version)
     if actor.user_id != case.lead_professional_id and case.owning_team_id not in actor.managed_team_ids:
         raise NotPermitted("Only the lead professional or a manager of the team can close this case.")
-    # Final reviews arrive with Team Around the Family plans; until then none exists.
-    rules.check_closure(practice_of(session), state_of(session, case), reason=reason, summary=summary, has_final_review=False)
+    from casework.plans.closure import schedule_check
+    from casework.plans.services import has_final_review
+
+    rules.check_closure(
+        practice_of(session), state_of(session, case), reason=reason, summary=summary, has_final_review=has_final_review(session, case.id)
+    )
     case.status = "closed"
     case.closed_at = utcnow()
     case.closed_by_id = actor.user_id
     case.closure_reason = reason
-    case.closure_summary = (summary or "").strip()
+    case.closure_summary = (summary or "").strip()  # the "moving on" summary
     session.flush()
+    schedule_check(session, case)
     return case
 
 
 def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Flags:
     from casework.assessments.services import assessment_submitted
+    from casework.plans.models import Review
 
+    reviews = session.scalar(select(func.count()).select_from(Review).where(Review.case_id == case.id)) or 0
     return rules.flags(
         practice_of(session),
         rules.CaseState(case.status, case.level, case.lead_professional_id),
         opened_at=case.opened_at,
         assessment_due_on=case.assessment_due_on,
-        review_count=0,
+        review_count=int(reviews),
         today=on or today(),
         assessment_submitted=case.status == "assessment" and assessment_submitted(session, case.id),
     )

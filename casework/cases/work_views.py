@@ -13,7 +13,9 @@ from casework.auth.models import Team
 from casework.cases import display, services, work
 from casework.cases.forms import STATUS_LABELS, CaseloadFilterForm
 from casework.cases.models import LevelTransition
+from casework.db import today
 from casework.errors import NotFound
+from casework.plans import work as plans_work
 from casework.web.access import roles_required
 from casework.web.requests import db_session
 
@@ -43,8 +45,13 @@ def _changes(changes: list[LevelTransition]) -> tuple[list[dict[str, Any]], dict
 def my_work() -> str:
     dbs = db_session()
     mine = work.my_work(dbs, g.actor)
+    plan_work = plans_work.plan_work(dbs, g.actor, today())
     families = display.family_references(
-        dbs, [w.case.family_id for w in mine.leading] + [h.family_id for h in mine.handovers] + [t.family_id for t in mine.transfers]
+        dbs,
+        [w.case.family_id for w in mine.leading]
+        + [h.family_id for h in mine.handovers]
+        + [t.family_id for t in mine.transfers]
+        + sorted(plan_work.family_ids),
     )
     transfers, names = _changes(mine.transfers)
     approvals, approval_names = _changes(mine.approvals)
@@ -58,6 +65,7 @@ def my_work() -> str:
         notifications=[display.notification(n) for n in mine.notifications],
         families=families,
         names=names,
+        plan_work=plan_work,
         page_title="My work",
     )
 

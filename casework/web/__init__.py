@@ -82,6 +82,7 @@ def init_web(app: Flask) -> None:
     from casework.cases.views import bp as cases_bp
     from casework.consent.views import bp as consent_bp
     from casework.families.views import bp as families_bp
+    from casework.plans.views import bp as plans_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
     from casework.web.limits import init_limits
@@ -100,6 +101,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(plans_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

@@ -24,12 +24,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from casework.assessments import services as assessments
 from casework.auth import services as auth
 from casework.auth.services import actor_for
 from casework.cases import leads, transitions
 from casework.cases import services as cases
 from casework.consent import services as consent
+from casework.plans import services as plans
+from casework.plans.models import PostClosureCheck
+from tests.assessment_world import submitted_assessment
 from tests.conftest import bearer, sign_in
 from tests.web.pages import csrf
 
@@ -168,6 +173,32 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("assessments.review", "POST"): frozenset({"team_manager"}),  # an empty form comes back with its errors
     ("assessments.print_view", "GET"): SEE,
     ("assessments.pdf", "GET"): SEE,
+    # Team Around the Family plans: partners with a basis read; only the owning team writes.
+    ("api.create_plan", "POST"): TEAM,
+    ("api.get_plan", "GET"): SEE,
+    ("api.add_outcome", "POST"): TEAM,
+    ("api.list_outcomes", "GET"): SEE,
+    ("api.add_action", "POST"): TEAM,
+    ("api.list_actions", "GET"): SEE,
+    ("api.update_action", "PATCH"): TEAM,
+    ("api.hold_review", "POST"): TEAM,
+    ("api.list_reviews", "GET"): SEE,
+    ("api.record_check", "POST"): TEAM,
+    ("plans.plan", "GET"): SEE,
+    ("plans.start", "GET"): TEAM,
+    ("plans.start", "POST"): TEAM,  # the plan exists: the form comes back saying so
+    ("plans.add_outcome", "GET"): TEAM,
+    ("plans.add_outcome", "POST"): TEAM,
+    ("plans.add_action", "GET"): TEAM,
+    ("plans.add_action", "POST"): TEAM,
+    ("plans.action", "GET"): TEAM,
+    ("plans.action", "POST"): TEAM,
+    ("plans.review", "GET"): TEAM,
+    ("plans.review", "POST"): TEAM,
+    ("plans.family_plan", "GET"): TEAM,
+    ("plans.family_plan_pdf", "GET"): TEAM,
+    ("plans.check", "GET"): TEAM,
+    ("plans.check", "POST"): TEAM,
 }
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
@@ -176,6 +207,7 @@ BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.submit_assessment", "POST"): (WRITERS, 422),  # required answers are missing
     ("api.sign_off_assessment", "POST"): (frozenset({"team_manager"}), 409),  # it has not been submitted
     ("api.return_assessment", "POST"): (frozenset({"team_manager"}), 409),
+    ("api.create_plan", "POST"): (TEAM, 409),  # the case has its plan already
 }
 #: Actors for whom the real and a made-up record id must answer alike (the existence check).
 HIDDEN = frozenset({"other_team", "no_basis_taf", "withdrawn_taf"})
@@ -244,7 +276,24 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         expires_on=date(2099, 1, 1),
     )
     consent.record_consent(session, lead, case.id, person_id=mother.id, purpose="assessment", decision="given", method="written")
+    # the first assessment is signed off; the plan starts from it; a re-assessment is in draft
+    # with a required answer missing (so submitting it is refused)
+    assessments.sign_off_assessment(session, manager, submitted_assessment(session, users["lead"], case.id).id)
     assessment = assessments.start_assessment(session, lead, case.id).assessment
+    assessment = assessments.save_assessment(
+        session, lead, assessment.id, version=assessment.version, sections={"parents_view": {"view": ""}}
+    ).assessment
+    plan = plans.start_plan(session, lead, case.id, contingency="Call the hub")
+    outcome = plans.add_outcome(
+        session, lead, plan.id, person_ids=[child.id], need="School", what_better_looks_like="Mia at school", baseline_score=3
+    )
+    plans.add_outcome(  # about the person who refused sharing with health: health never sees it
+        session, lead, plan.id, person_ids=[zebedee.id], need="Work", what_better_looks_like=f"{CANARY} finds work", baseline_score=2
+    )
+    action = plans.add_action(
+        session, lead, plan.id, outcome_id=outcome.id, description="Walk to school", owner_person_id=mother.id, due_on=date(2099, 1, 1)
+    )
+    closed = _closed_case_with_check(session, world, users["lead"])
     change = transitions.request_transition(session, lead, case.id, to_level=3, reason="Needs several agencies")
     leads.assign_lead(session, lead, case.id, user_id=users["team_practitioner"].id)  # a handover waiting for them
     named = [users[name].id for name in sorted(NAMED)]
@@ -268,10 +317,28 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "police": police.id,
         "assessment_id": assessment.id,
         "section_key": "parents_view",
+        "plan_id": plan.id,
+        "outcome_id": outcome.id,
+        "action_id": action.id,
+        "action_version": str(action.version),
+        "check_id": closed.id,
     }
-    secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id}
+    secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id, "plan": plan.id}
     secrets["assessment"] = assessment.id
     return World(ids, users, secrets, zebedee.id, yolanda.id, born, assessment.version)
+
+
+def _closed_case_with_check(session, world, user):  # type: ignore[no-untyped-def]
+    """Another family's case, closed after its plan: its post-closure check."""
+    actor = actor_for(user)
+    family = world.family(user)
+    world.person(user, family, given_name="Ola", family_name="Quill", role="parent_carer", parental_responsibility=True)
+    case = cases.create_case(session, actor, family_id=family.id, level=2, source="other", reason="Worried")
+    leads.assign_lead(session, actor, case.id, user_id=user.id)
+    submitted_assessment(session, user, case.id)
+    plans.start_plan(session, actor, case.id)
+    cases.close_case(session, actor, case.id, reason="other", summary="Moved on")
+    return session.scalar(select(PostClosureCheck).where(PostClosureCheck.case_id == case.id))
 
 
 def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
@@ -312,6 +379,28 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("api.submit_assessment", "POST"): {},
         ("api.sign_off_assessment", "POST"): {},
         ("api.return_assessment", "POST"): {"comments": "More on the children"},
+        ("api.create_plan", "POST"): {"strengths": "Close family"},
+        ("api.add_outcome", "POST"): {
+            "person_ids": [ids["child_id"]],
+            "need": "Friends",
+            "what_better_looks_like": "Mia has a friend",
+            "baseline_score": 4,
+        },
+        ("api.add_action", "POST"): {
+            "outcome_id": ids["outcome_id"],
+            "description": "Join a club",
+            "owner_person_id": ids["person_id"],
+            "due_on": "2099-01-01",
+        },
+        ("api.update_action", "PATCH"): {"version": int(ids["action_version"]), "status": "in_progress"},
+        ("api.hold_review", "POST"): {
+            "held_on": date.today().isoformat(),
+            "attendees": [ids["user_id"]],
+            "scores": [{"outcome_id": ids["outcome_id"], "score": 5}],
+            "conclusion": "better",
+            "summary": "Going well",
+        },
+        ("api.record_check", "POST"): {"sustained": True},
     }
 
 

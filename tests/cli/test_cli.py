@@ -102,3 +102,12 @@ def test_cli_invalid_practice_file_stops_with_the_problem(monkeypatch, tmp_path,
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
     assert "practice framework is invalid" in result.output
+
+
+def test_cli_reminders_send_is_idempotent_and_outbox_waits_for_a_notify_key(cli, monkeypatch):
+    monkeypatch.delenv("CASEWORK_NOTIFY_API_KEY", raising=False)
+    first = cli("reminders", "send", "--on", "2026-11-23")
+    assert first.exit_code == 0 and "Queued 0 reminder(s); 0 already queued for 2026-11-23" in first.output
+    assert cli("reminders", "send", "--on", "2026-11-23").exit_code == 0
+    waiting = cli("outbox", "send")
+    assert waiting.exit_code == 0 and "CASEWORK_NOTIFY_API_KEY is not set" in waiting.output

@@ -86,7 +86,7 @@ def test_case_journey_across_the_continuum(page: Any, e2e_seed: Seed) -> None:
     expect(summary_value(page, "Level of need")).to_have_text("Level 3: Targeted / Family Help")
     expect(summary_value(page, "Lead professional")).to_contain_text("Not assigned yet")
     expect(page.get_by_role("navigation", name="Case sections").get_by_role("link")).to_have_text(
-        ["Summary", "Family", "Timeline", "Consent", "Team", "Who can see", "Assessment"]
+        ["Summary", "Family", "Timeline", "Assessment", "Plan", "Consent", "Team", "Who can see"]
     )
     check_page(page, "case-04-summary")
 

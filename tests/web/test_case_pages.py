@@ -133,7 +133,16 @@ def test_case_pages_summary_shows_tabs_flags_and_pending_changes(client, session
     sign_in(client, session, team.practitioner)
     summary = page(client.get(f"/cases/{case.id}"))
     tabs = summary.select(".moj-sub-navigation__link")
-    assert [t.get_text(strip=True) for t in tabs] == ["Summary", "Family", "Timeline", "Consent", "Team", "Who can see", "Assessment"]
+    assert [t.get_text(strip=True) for t in tabs] == [
+        "Summary",
+        "Family",
+        "Timeline",
+        "Assessment",
+        "Plan",
+        "Consent",
+        "Team",
+        "Who can see",
+    ]
     assert tabs[0].get("aria-current") == "page"
     text = summary.get_text(" ", strip=True)
     assert team.practitioner.name in text and "Request for support" in text and "Assessment due" in text

@@ -115,7 +115,7 @@ def test_consent_pages_render_for_the_owning_team_and_are_not_found_for_others(c
             assert title(response) == f"{expected} – Early help casework", url
     assert title(client.get(swc)) == "Share without consent – Early help casework"
     tabs = page(client.get(f"/cases/{s.case.id}/team")).select(".moj-sub-navigation__link")
-    assert [t.get_text(strip=True) for t in tabs][-4:] == ["Consent", "Team", "Who can see", "Assessment"]
+    assert [t.get_text(strip=True) for t in tabs][-5:] == ["Assessment", "Plan", "Consent", "Team", "Who can see"]
     assert [t.get_text(strip=True) for t in tabs if t.get("aria-current") == "page"] == ["Team"]
 
     join_team(session, s)  # in the team, but no sharing basis for health yet

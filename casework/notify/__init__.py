@@ -1,0 +1,1 @@
+"""Email: the outbox of reminders and the GOV.UK Notify adapter that delivers it."""
