@@ -189,16 +189,34 @@ def audit() -> None:
 @audit.command("verify")
 @pass_ctx
 def audit_verify(ctx: Context) -> None:
-    """Verify the whole trail: sequence, links and MACs. Exit 1 at the first failure."""
-    from casework.audit.verify import verify_trail
+    """Verify the whole trail and its checkpoints. Exit 1 naming the first failing position."""
+    from casework.audit.verify import count_events, verify_trail
+
+    directory = ctx.settings.resolved_checkpoint_dir
+    with ctx.session() as session:
+        total = count_events(session)
+        with click.progressbar(length=total, label="Verifying", file=sys.stderr, show_pos=True) as bar:
+            result = verify_trail(session, ctx.db.keyring, directory, progress=bar.update)
+    if result.failure is None:
+        click.echo(f"Audit trail intact: {result.checked} events and {result.checkpoints} checkpoints verified.")
+        return
+    click.echo(
+        f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} "
+        f"({result.checked} events verified before it)."
+    )
+    sys.exit(1)
+
+
+@audit.command("checkpoint")
+@pass_ctx
+def audit_checkpoint(ctx: Context) -> None:
+    """Sign a checkpoint of the trail as it stands now; store it and write it to the directory."""
+    from casework.audit.checkpointing import make_checkpoint
 
     with ctx.session() as session:
-        result = verify_trail(session, ctx.db.keyring, progress=sys.stderr.isatty())
-    if result.failure is None:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
-        return
-    click.echo(f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} ({result.checked} events verified before it).")
-    sys.exit(1)
+        checkpoint = make_checkpoint(session)
+    directory = ctx.settings.resolved_checkpoint_dir
+    click.echo(f"Checkpoint signed: {checkpoint.size} events, head {checkpoint.head.hex()[:16]}..., written to {directory}.")
 
 
 @main.group()

@@ -9,14 +9,14 @@ nobody without the MAC key can recompute it after an edit.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 GENESIS = bytes(32)
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,28 @@ class Header:
     mac_key_id: str
 
     def encode(self) -> bytes:
-        """Canonical bytes: the detail's associated data and the MAC's first input."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode("utf-8")
+        """Canonical bytes: the detail's associated data and the MAC's first input.
+
+        JSON with sorted keys and no spaces; the dict is written in key order (rather than
+        ``asdict`` and ``sort_keys``) because the verifier encodes every header it checks.
+        """
+        return _ENCODE(
+            {
+                "action": self.action,
+                "actor_id": self.actor_id,
+                "at": self.at,
+                "basis": self.basis,
+                "case_id": self.case_id,
+                "family_id": self.family_id,
+                "key_id": self.key_id,
+                "mac_key_id": self.mac_key_id,
+                "organisation_id": self.organisation_id,
+                "request_id": self.request_id,
+                "seq": self.seq,
+                "subject_id": self.subject_id,
+                "subject_type": self.subject_type,
+            }
+        ).encode("utf-8")
 
 
 def timestamp(at: datetime) -> str:
@@ -46,11 +66,17 @@ def timestamp(at: datetime) -> str:
 
 def link_mac(key: bytes, header: bytes, detail: bytes, prev_mac: bytes) -> bytes:
     """HMAC-SHA256 over length-prefixed header, detail and previous MAC."""
-    mac = hmac.new(key, digestmod=hashlib.sha256)
-    for part in (header, detail, prev_mac):
-        mac.update(len(part).to_bytes(8, "big"))
-        mac.update(part)
-    return mac.digest()
+    message = b"".join(
+        (
+            len(header).to_bytes(8, "big"),
+            header,
+            len(detail).to_bytes(8, "big"),
+            detail,
+            len(prev_mac).to_bytes(8, "big"),
+            prev_mac,
+        )
+    )
+    return hmac.digest(key, message, "sha256")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, LargeBinary, String
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base
@@ -35,3 +35,16 @@ class AuditEvent(Base):
         Index("ix_audit_event_case", "case_id", "seq"),
         Index("ix_audit_event_actor", "actor_id", "seq"),
     )
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the trail's size and head MAC at a time (also written to files)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    head: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)

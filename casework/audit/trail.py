@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from casework.audit import checkpointing
 from casework.audit.chain import GENESIS, Header, link_mac, timestamp
 from casework.audit.models import AuditEvent
 from casework.db import new_id, utcnow
 from casework.security.fields import EncryptedModel, cipher_of, seal_pending
 
-#: Advisory lock key for the chain head (one chain per deployment; per tenant later).
-CHAIN_LOCK_KEY = 0x63617365  # "case"
+CHAIN_LOCK_KEY = checkpointing.CHAIN_LOCK_KEY
 FAMILY_KEY_ID = "family"
 _SKIP_COLUMNS = frozenset({"version", "created_at", "updated_at"})
 
@@ -183,9 +183,8 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
     keyring = cipher.keyring
     mac_key_id = keyring.mac.current
     mac_key = keyring.mac.get(mac_key_id)
+    checkpointing.lock_chain(session)
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     head = conn.execute(select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (head.seq, head.mac) if head else (0, GENESIS)
     at = utcnow()
@@ -236,6 +235,8 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
         )
         prev = mac
     conn.execute(insert(AuditEvent), rows)
+    if checkpointing.due(session, seq, at):
+        checkpointing.make_checkpoint(session)
     return [seq - len(rows) + i + 1 for i in range(len(rows))]
 
 
@@ -260,6 +261,12 @@ def _before_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_pending", None)
+    checkpointing.drop_files(session)
+
+
+def _after_commit(session: Session) -> None:
+    if "db" in session.info:
+        checkpointing.write_files(session)
 
 
 def install() -> None:
@@ -267,4 +274,5 @@ def install() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))
