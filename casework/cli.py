@@ -200,10 +200,7 @@ def audit_verify(ctx: Context) -> None:
     if result.failure is None:
         click.echo(f"Audit trail intact: {result.checked} events and {result.checkpoints} checkpoints verified.")
         return
-    click.echo(
-        f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} "
-        f"({result.checked} events verified before it)."
-    )
+    click.echo(f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} ({result.checked} events verified before it).")
     sys.exit(1)
 
 

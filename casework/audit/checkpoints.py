@@ -12,6 +12,7 @@ import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -105,7 +106,7 @@ def check_checkpoints(
         if cp not in held:
             failures.append(Failure(cp.size, f"checkpoint of size {cp.size} kept outside the database is missing from it"))
     ordered = sorted(set(stored) | set(external), key=lambda cp: (cp.size, cp.at))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if after.at < before.at:
             failures.append(
                 Failure(after.size, f"checkpoints shrink or time runs backwards: size {after.size} is dated before size {before.size}")

@@ -74,9 +74,13 @@ class TrailVerifier:
 
     def finish(self) -> Failure | None:
         """The first failure, or None when the whole trail and every checkpoint verify."""
-        failures = [f for f in (self._chain, self._static) if f is not None]
+        failures = [self._chain]
         if self._chain is None and self._next < len(self._checkpoints):
             cp = self._checkpoints[-1]
             missing = self.state.next_seq
-            failures.append(Failure(missing, f"event {missing} is missing: a checkpoint of size {cp.size} covers it (the trail was truncated)"))
-        return min(failures, key=lambda f: f.seq, default=None)
+            failures.append(
+                Failure(missing, f"event {missing} is missing: a checkpoint of size {cp.size} covers it (the trail was truncated)")
+            )
+        failures.append(self._static)
+        # The lowest position; at the same position, what the events show before what the checkpoints do.
+        return min((f for f in failures if f is not None), key=lambda f: f.seq, default=None)

@@ -102,3 +102,21 @@ def test_cli_invalid_practice_file_stops_with_the_problem(monkeypatch, tmp_path,
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
     assert "practice framework is invalid" in result.output
+
+
+def test_cli_audit_checkpoint_then_truncation_is_found(cli, fresh_database_url, settings):
+    from sqlalchemy import create_engine, text
+
+    for name in ("A", "B", "C"):
+        cli("orgs", "create", "--name", name, "--kind", "school")
+    made = cli("audit", "checkpoint")
+    assert made.exit_code == 0 and "Checkpoint signed: 3 events" in made.output
+    assert cli("audit", "verify").exit_code == 0
+    engine = create_engine(fresh_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+        conn.execute(text("DELETE FROM audit_checkpoint"))
+    engine.dispose()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "event 3" in result.output and "truncated" in result.output

@@ -29,7 +29,18 @@ SIGNING = {"sig1": Ed25519PrivateKey.from_private_bytes(bytes(range(32)))}
 PUBLIC = {k: v.public_key() for k, v in SIGNING.items()}
 ATTACKER = Ed25519PrivateKey.from_private_bytes(bytes(range(100, 132)))
 START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
-TEXT_COLUMNS = ("actor_id", "organisation_id", "action", "subject_type", "subject_id", "family_id", "case_id", "request_id", "basis", "key_id")
+TEXT_COLUMNS = (
+    "actor_id",
+    "organisation_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "family_id",
+    "case_id",
+    "request_id",
+    "basis",
+    "key_id",
+)
 CASES = 1200
 UNTOUCHED = 100
 
