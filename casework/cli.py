@@ -217,6 +217,35 @@ def audit_checkpoint(ctx: Context) -> None:
 
 
 @main.group()
+def keys() -> None:
+    """The keyring."""
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000), help="Families per transaction")
+@pass_ctx
+def keys_rotate(ctx: Context, batch: int) -> None:
+    """Add new keys and rewrap every family's data key under the new key-encryption key.
+
+    Safe while the app runs: old keys stay in the keyring for reading and verification.
+    """
+    from casework.security.keyring import KeyringError
+    from casework.security.rotation import rotate
+
+    bar = click.progressbar(length=0, label="Rewrapping family keys", file=sys.stderr, show_pos=True)
+
+    def total(n: int) -> None:
+        bar.length = n
+
+    try:
+        with bar:
+            result = rotate(ctx.db, batch=batch, progress=bar.update, on_total=total)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped.")
+
+
+@main.group()
 def demo() -> None:
     """Synthetic demonstration data."""
 

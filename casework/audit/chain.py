@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 GENESIS = bytes(32)
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
@@ -123,3 +124,87 @@ def verify_rows(rows: Iterable[ChainRow], mac_keys: Mapping[str, bytes], state: 
         state.last_at = h.at
         state.checked += 1
     return None
+
+
+#: A stored event as plain columns, in this order (the verifier's fast path reads rows so):
+#: seq, at (text), actor_id, organisation_id, action, subject_type, subject_id, family_id,
+#: case_id, request_id, basis, key_id, mac_key_id, detail, prev_mac, mac.
+Columns = Sequence[Any]
+AT, DETAIL, PREV_MAC, MAC = 1, 13, 14, 15
+
+
+def columns_of(row: ChainRow) -> tuple[Any, ...]:
+    h = row.header
+    return (
+        h.seq,
+        h.at,
+        h.actor_id,
+        h.organisation_id,
+        h.action,
+        h.subject_type,
+        h.subject_id,
+        h.family_id,
+        h.case_id,
+        h.request_id,
+        h.basis,
+        h.key_id,
+        h.mac_key_id,
+        row.detail,
+        row.prev_mac,
+        row.mac,
+    )
+
+
+def verify_columns(rows: Iterable[Columns], mac_keys: Mapping[str, bytes], state: ChainState) -> Failure | None:
+    """:func:`verify_rows` over plain column tuples: the same checks, in the same order, with the
+    same failures, without building a :class:`Header` per event (the verifier's hot loop)."""
+    encode, digest, compare = _ENCODE, hmac.digest, hmac.compare_digest
+    expected, prev, last_at, checked = state.next_seq, state.prev_mac, state.last_at, state.checked
+    failure: Failure | None = None
+    for r in rows:
+        seq = r[0]
+        if seq != expected:
+            failure = Failure(expected, f"sequence gap or duplicate: expected {expected}, found {seq}")
+            break
+        if not compare(r[14], prev):
+            failure = Failure(seq, "link to the previous event is broken")
+            break
+        key = mac_keys.get(r[12])
+        if key is None:
+            failure = Failure(seq, f"unknown MAC key {r[12]!r}")
+            break
+        header = encode(
+            {
+                "action": r[4],
+                "actor_id": r[2],
+                "at": r[1],
+                "basis": r[10],
+                "case_id": r[8],
+                "family_id": r[7],
+                "key_id": r[11],
+                "mac_key_id": r[12],
+                "organisation_id": r[3],
+                "request_id": r[9],
+                "seq": seq,
+                "subject_id": r[6],
+                "subject_type": r[5],
+            }
+        ).encode("utf-8")
+        detail = r[13]
+        message = b"".join(
+            (len(header).to_bytes(8, "big"), header, len(detail).to_bytes(8, "big"), detail, len(prev).to_bytes(8, "big"), prev)
+        )
+        mac = r[15]
+        if not compare(digest(key, message, "sha256"), mac):
+            failure = Failure(seq, "MAC does not match: the event was altered")
+            break
+        at = r[1]
+        if at < last_at:
+            failure = Failure(seq, "time runs backwards")
+            break
+        expected += 1
+        prev = mac
+        last_at = at
+        checked += 1
+    state.next_seq, state.prev_mac, state.last_at, state.checked = expected, prev, last_at, checked
+    return failure

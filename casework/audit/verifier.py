@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from casework.audit.chain import GENESIS, ChainRow, ChainState, Failure, verify_rows
+from casework.audit.chain import AT, GENESIS, MAC, ChainRow, ChainState, Columns, Failure, columns_of, verify_columns
 from casework.audit.checkpoints import Checkpoint, check_checkpoints
 
 
@@ -48,22 +48,26 @@ class TrailVerifier:
         """True once a failure makes further rows irrelevant."""
         return self._chain is not None or (self._static is not None and self.state.next_seq > self._static.seq)
 
-    def feed(self, rows: Sequence[ChainRow]) -> bool:
-        """Verify the next ``rows``; False once a failure is known (stop feeding)."""
+    def feed_rows(self, rows: Sequence[ChainRow]) -> bool:
+        return self.feed([columns_of(r) for r in rows])
+
+    def feed(self, rows: Sequence[Columns]) -> bool:
+        """Verify the next ``rows`` (column tuples, see :data:`casework.audit.chain.Columns`);
+        False once a failure is known (stop feeding)."""
         if self.done:
             return False
         first = self.state.next_seq
-        failure = verify_rows(rows, self.mac_keys, self.state)
+        failure = verify_columns(rows, self.mac_keys, self.state)
         # Checkpoints whose size falls in the rows verified so far.
         last_good = self.state.next_seq - 1
         cps = self._checkpoints
         while self._next < len(cps) and cps[self._next].size <= last_good:
             cp = cps[self._next]
             row = rows[cp.size - first]
-            if row.mac != cp.head:
+            if row[MAC] != cp.head:
                 failure = Failure(cp.size, f"event {cp.size} is not the head its checkpoint signed: the trail was rewritten")
                 break
-            if row.header.at > cp.at:
+            if row[AT] > cp.at:
                 failure = Failure(cp.size, f"checkpoint of size {cp.size} is dated before the event it covers")
                 break
             self._next += 1

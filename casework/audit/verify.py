@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.audit.chain import ChainRow, Failure, Header, timestamp
+from casework.audit.chain import Failure
 from casework.audit.checkpointing import read_directory, stored_checkpoints
 from casework.audit.models import AuditEvent
 from casework.audit.verifier import TrailVerifier
@@ -53,8 +53,8 @@ class VerifyResult:
         return self.failure is None
 
 
-def chain_row(r: Any) -> ChainRow:
-    return ChainRow(Header(r[0], timestamp(r[1]), *r[2:13]), bytes(r[13]), bytes(r[14]), bytes(r[15]))
+def _columns(r: Any) -> tuple[Any, ...]:
+    return (r[0], r[1].isoformat(timespec="microseconds"), *r[2:])
 
 
 def count_events(session: Session) -> int:
@@ -83,7 +83,7 @@ def verify_trail(
         rows = session.execute(select(*COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH)).all()
         if not rows:
             break
-        more = verifier.feed([chain_row(r) for r in rows])
+        more = verifier.feed([_columns(r) for r in rows])
         if progress is not None:
             progress(len(rows))
         if not more:

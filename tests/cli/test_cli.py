@@ -120,3 +120,21 @@ def test_cli_audit_checkpoint_then_truncation_is_found(cli, fresh_database_url, 
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert "event 3" in result.output and "truncated" in result.output
+
+
+def test_cli_keys_rotate_rewraps_and_keeps_the_trail_verifiable(cli, fresh_database_url, monkeypatch, tmp_path):
+    import json
+
+    from casework.security.keyring import Keyring
+
+    keyring = tmp_path / "keyring.json"
+    Keyring.generate().save(keyring)
+    monkeypatch.setenv("CASEWORK_KEYRING", str(keyring))
+    cli("orgs", "create", "--name", "A", "--kind", "school")
+    result = cli("keys", "rotate", "--batch", "2")
+    assert result.exit_code == 0, result.output
+    assert "Rotated to kek2: 0 family keys rewrapped." in result.output
+    data = json.loads(keyring.read_text())
+    assert set(data["kek"]["keys"]) == {"kek1", "kek2"} and data["mac"]["current"] == "mac2"
+    assert set(data["signing"]["keys"]) == {"sig1", "sig2"}
+    assert cli("audit", "verify").exit_code == 0
