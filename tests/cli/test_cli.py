@@ -10,8 +10,9 @@ from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture()
-def cli(fresh_database_url, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def cli(fresh_database_url, settings, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASEWORK_ENV", "testing")
+    monkeypatch.setenv("CASEWORK_AUDIT_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     monkeypatch.setenv("CASEWORK_DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("CASEWORK_INSTANCE_DIR", str(settings.instance_dir))
     monkeypatch.setenv("CASEWORK_KEYRING", str(settings.keyring_path))
