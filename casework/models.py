@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.audit.models import AuditCheckpoint, AuditEvent
+from casework.audit.models import AuditCheckpoint, AuditEvent, AuditReference
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldPerson
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditReference",
     "Case",
     "Consent",
     "Family",

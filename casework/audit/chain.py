@@ -18,6 +18,7 @@ from typing import Any
 
 GENESIS = bytes(32)
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_QUOTE = json.encoder.encode_basestring_ascii
 
 
 @dataclass(frozen=True)
@@ -39,26 +40,58 @@ class Header:
     def encode(self) -> bytes:
         """Canonical bytes: the detail's associated data and the MAC's first input.
 
-        JSON with sorted keys and no spaces; the dict is written in key order (rather than
-        ``asdict`` and ``sort_keys``) because the verifier encodes every header it checks.
+        The JSON of the header's fields with sorted keys, no spaces and ASCII escapes (what
+        ``json.dumps(asdict(h), sort_keys=True, separators=(",", ":"))`` gives), written field
+        by field because the verifier encodes every header it checks.
         """
-        return _ENCODE(
-            {
-                "action": self.action,
-                "actor_id": self.actor_id,
-                "at": self.at,
-                "basis": self.basis,
-                "case_id": self.case_id,
-                "family_id": self.family_id,
-                "key_id": self.key_id,
-                "mac_key_id": self.mac_key_id,
-                "organisation_id": self.organisation_id,
-                "request_id": self.request_id,
-                "seq": self.seq,
-                "subject_id": self.subject_id,
-                "subject_type": self.subject_type,
-            }
-        ).encode("utf-8")
+        return encode_header(
+            self.seq,
+            self.at,
+            self.actor_id,
+            self.organisation_id,
+            self.action,
+            self.subject_type,
+            self.subject_id,
+            self.family_id,
+            self.case_id,
+            self.request_id,
+            self.basis,
+            self.key_id,
+            self.mac_key_id,
+        )
+
+
+def _j(value: object) -> str:
+    if value is None:
+        return "null"
+    if value.__class__ is str:
+        return _QUOTE(value)
+    return _ENCODE(value)
+
+
+def encode_header(
+    seq: int,
+    at: str,
+    actor_id: str | None,
+    organisation_id: str | None,
+    action: str,
+    subject_type: str | None,
+    subject_id: str | None,
+    family_id: str | None,
+    case_id: str | None,
+    request_id: str | None,
+    basis: str | None,
+    key_id: str,
+    mac_key_id: str,
+) -> bytes:
+    """The canonical header bytes from the header's fields (see :meth:`Header.encode`)."""
+    j = _j
+    return (
+        f'{{"action":{j(action)},"actor_id":{j(actor_id)},"at":{j(at)},"basis":{j(basis)},"case_id":{j(case_id)},'
+        f'"family_id":{j(family_id)},"key_id":{j(key_id)},"mac_key_id":{j(mac_key_id)},'
+        f'"organisation_id":{j(organisation_id)},"request_id":{j(request_id)},"seq":{_ENCODE(seq)},'
+        f'"subject_id":{j(subject_id)},"subject_type":{j(subject_type)}}}'
+    ).encode("ascii")
 
 
 def timestamp(at: datetime) -> str:
@@ -158,7 +191,7 @@ def columns_of(row: ChainRow) -> tuple[Any, ...]:
 def verify_columns(rows: Iterable[Columns], mac_keys: Mapping[str, bytes], state: ChainState) -> Failure | None:
     """:func:`verify_rows` over plain column tuples: the same checks, in the same order, with the
     same failures, without building a :class:`Header` per event (the verifier's hot loop)."""
-    encode, digest, compare = _ENCODE, hmac.digest, hmac.compare_digest
+    encode, digest, compare = encode_header, hmac.digest, hmac.compare_digest
     expected, prev, last_at, checked = state.next_seq, state.prev_mac, state.last_at, state.checked
     failure: Failure | None = None
     for r in rows:
@@ -173,23 +206,7 @@ def verify_columns(rows: Iterable[Columns], mac_keys: Mapping[str, bytes], state
         if key is None:
             failure = Failure(seq, f"unknown MAC key {r[12]!r}")
             break
-        header = encode(
-            {
-                "action": r[4],
-                "actor_id": r[2],
-                "at": r[1],
-                "basis": r[10],
-                "case_id": r[8],
-                "family_id": r[7],
-                "key_id": r[11],
-                "mac_key_id": r[12],
-                "organisation_id": r[3],
-                "request_id": r[9],
-                "seq": seq,
-                "subject_id": r[6],
-                "subject_type": r[5],
-            }
-        ).encode("utf-8")
+        header = encode(seq, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12])
         detail = r[13]
         message = b"".join(
             (len(header).to_bytes(8, "big"), header, len(detail).to_bytes(8, "big"), detail, len(prev).to_bytes(8, "big"), prev)

@@ -48,3 +48,17 @@ class AuditCheckpoint(Base):
     at: Mapped[datetime]
     key_id: Mapped[str] = mapped_column(String(32))
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditReference(Base):
+    """Records an event's detail names besides its own case and family: search hits (people),
+    lists (cases, families). A lookup for "who looked", derived from the chained (encrypted)
+    detail when the event is appended; ids only, no personal data."""
+
+    __tablename__ = "audit_reference"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ref_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+    __table_args__ = (Index("ix_audit_reference_ref", "ref_type", "ref_id", "seq"),)

@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 
 from casework.audit import checkpointing
 from casework.audit.chain import GENESIS, Header, link_mac, timestamp
-from casework.audit.models import AuditEvent
+from casework.audit.models import AuditEvent, AuditReference
 from casework.db import new_id, utcnow
 from casework.security.fields import EncryptedModel, cipher_of, seal_pending
 
 CHAIN_LOCK_KEY = checkpointing.CHAIN_LOCK_KEY
 FAMILY_KEY_ID = "family"
 _SKIP_COLUMNS = frozenset({"version", "created_at", "updated_at"})
+#: Detail keys whose lists name records an event showed (search hits, list pages), and their type.
+REFERENCE_KEYS = {"hits": "person", "people": "person", "cases": "case", "families": "family"}
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,15 @@ def _capture_writes(session: Session) -> None:
             )
 
 
+def _references(seq: int, ev: PendingEvent) -> list[dict[str, Any]]:
+    found: set[tuple[str, str]] = set()
+    for key, ref_type in REFERENCE_KEYS.items():
+        value = ev.detail.get(key)
+        if isinstance(value, list):
+            found.update((ref_type, item) for item in value if isinstance(item, str) and len(item) <= 36)
+    return [{"seq": seq, "ref_type": t, "ref_id": i} for t, i in sorted(found)]
+
+
 def append(session: Session, events: list[PendingEvent]) -> list[int]:
     """Append ``events`` to the chain in the session's transaction; returns their sequence numbers."""
     if not events:
@@ -189,8 +200,10 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
     seq, prev = (head.seq, head.mac) if head else (0, GENESIS)
     at = utcnow()
     rows = []
+    references: list[dict[str, Any]] = []
     for ev in events:
         seq += 1
+        references.extend(_references(seq, ev))
         if ev.family_id:
             key_id, sealer = FAMILY_KEY_ID, cipher.sealer(ev.family_id)
         else:
@@ -235,6 +248,8 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
         )
         prev = mac
     conn.execute(insert(AuditEvent), rows)
+    if references:
+        conn.execute(insert(AuditReference), references)
     if checkpointing.due(session, seq, at):
         checkpointing.make_checkpoint(session)
     return [seq - len(rows) + i + 1 for i in range(len(rows))]

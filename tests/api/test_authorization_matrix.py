@@ -140,9 +140,15 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("consent.confirm_share_without_consent", "POST"): frozenset({"team_manager"}),
     ("consent.known", "GET"): frozenset({"safeguarding_lead"}),
     ("consent.known", "POST"): frozenset({"safeguarding_lead"}),
+    ("audit.case", "GET"): frozenset({"team_manager", "ig_officer"}),
+    ("audit.person", "GET"): frozenset({"team_manager", "ig_officer"}),
+    ("audit.index", "GET"): frozenset({"ig_officer"}),
+    ("audit.user", "GET"): frozenset({"ig_officer"}),
+    ("audit.failed_sign_ins", "GET"): frozenset({"ig_officer"}),
+    ("audit.verify", "GET"): frozenset({"ig_officer"}),
 }
 #: Routes on which the information governance officer sees every case's audit events.
-AUDIT_FOR_IG = {("api.case_audit", "GET")}
+AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.close_case", "POST"): (frozenset({"lead", "team_manager"}), 409),  # a change of level is pending

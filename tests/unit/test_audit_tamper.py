@@ -298,3 +298,15 @@ def test_fast_path_agrees_with_verify_rows() -> None:
         a, b = ChainState(), ChainState()
         assert verify_rows(trail.rows, MAC_KEYS, a) == verify_columns([columns_of(r) for r in trail.rows], MAC_KEYS, b)
         assert a == b
+
+
+def test_header_encoding_is_the_canonical_json() -> None:
+    """The field-by-field encoding equals ``json.dumps(asdict(h), sort_keys=True, ...)`` for any text."""
+    import json
+
+    rng = random.Random(5)
+    alphabet = 'abc"\\\n\t\u00e9\u2603\U0001f600/<>&\x00\x7f'
+    for n in range(300):
+        text = lambda: "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))  # noqa: E731
+        h = Header(n, text(), text(), None, text(), text(), text(), None, text(), text(), None, text(), text())
+        assert h.encode() == json.dumps(dataclasses.asdict(h), sort_keys=True, separators=(",", ":")).encode("utf-8")
