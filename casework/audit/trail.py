@@ -11,6 +11,7 @@ write lock when they read the head.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,8 @@ class AuditContext:
     actor_id: str | None
     organisation_id: str | None
     request_id: str | None
+    #: Fold the transaction's events into one chained event (a web or API request: one per request).
+    one_event: bool = False
 
 
 SYSTEM = AuditContext(actor_id="system", organisation_id=None, request_id=None)
@@ -53,6 +56,8 @@ class PendingEvent:
     case_id: str | None = None
     basis: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    write: bool = False  # captured from a flush (a row created, changed or deleted)
+    refs: frozenset[tuple[str, str]] = frozenset()  # further records it touched (see fold)
 
 
 def bind(session: Session, context: AuditContext) -> None:
@@ -75,10 +80,11 @@ def record(
     case_id: str | None = None,
     basis: str | None = None,
     detail: dict[str, Any] | None = None,
+    write: bool = False,
 ) -> None:
     """Record an event (a read, a search, a sign-in) to be appended when the session commits."""
     session.info.setdefault("audit_pending", []).append(
-        PendingEvent(action, subject_type, subject_id, family_id, case_id, basis, detail or {})
+        PendingEvent(action, subject_type, subject_id, family_id, case_id, basis, detail or {}, write)
     )
 
 
@@ -148,6 +154,7 @@ def _capture_writes(session: Session) -> None:
                 family_id=_family_id(obj),
                 case_id=getattr(obj, "case_id", None),
                 detail={"changes": _changes(obj, created=True)},
+                write=True,
             )
     for obj in list(session.dirty):
         name = getattr(obj, "__audit__", None)
@@ -162,6 +169,7 @@ def _capture_writes(session: Session) -> None:
                     family_id=_family_id(obj),
                     case_id=getattr(obj, "case_id", None),
                     detail={"changes": changes},
+                    write=True,
                 )
     for obj in list(session.deleted):
         name = getattr(obj, "__audit__", None)
@@ -176,8 +184,71 @@ def _capture_writes(session: Session) -> None:
             )
 
 
+def _touched(ev: PendingEvent) -> set[tuple[str, str]]:
+    found = set(ev.refs)
+    if ev.case_id:
+        found.add(("case", ev.case_id))
+    if ev.family_id:
+        found.add(("family", ev.family_id))
+    if ev.subject_type == "person" and ev.subject_id:
+        found.add(("person", ev.subject_id))
+    for key, ref_type in REFERENCE_KEYS.items():
+        value = ev.detail.get(key)
+        if isinstance(value, list):
+            found.update((ref_type, item) for item in value if isinstance(item, str) and len(item) <= 36)
+    return found
+
+
+def entry_aad(family_id: str, request_id: str | None) -> bytes:
+    return f"casework:audit-entry:{family_id}:{request_id or ''}".encode()
+
+
+def fold(session: Session, events: list[PendingEvent]) -> PendingEvent:
+    """One event for a request: its primary operation (the first row written, else the first
+    thing recorded) in the header, every operation in the detail.
+
+    An operation about another family than the header's keeps its detail sealed under that
+    family's own key inside the folded detail, so destroying a family's key at disposal still
+    makes everything about it unreadable. Every case, family and person the operations touched
+    goes into ``audit_reference`` for "who looked".
+    """
+    primary = next((e for e in events if e.write), events[0])
+    cipher = cipher_of(session)
+    request_id = context_of(session).request_id
+    entries: list[dict[str, Any]] = []
+    touched: set[tuple[str, str]] = set()
+    for ev in events:
+        touched |= _touched(ev)
+        entry: dict[str, Any] = {
+            "action": ev.action,
+            "subject_type": ev.subject_type,
+            "subject_id": ev.subject_id,
+            "family_id": ev.family_id,
+            "case_id": ev.case_id,
+            "basis": ev.basis,
+        }
+        if ev.family_id and ev.family_id != primary.family_id:
+            plain = json.dumps(ev.detail, default=_json_default, sort_keys=True).encode()
+            sealed = cipher.sealer(ev.family_id).seal(plain, entry_aad(ev.family_id, request_id))
+            entry["sealed_detail"] = base64.b64encode(sealed).decode("ascii")
+        else:
+            entry["detail"] = ev.detail
+        entries.append(entry)
+    return PendingEvent(
+        primary.action,
+        primary.subject_type,
+        primary.subject_id,
+        primary.family_id,
+        primary.case_id,
+        primary.basis,
+        {"operations": entries},
+        primary.write,
+        frozenset(touched),
+    )
+
+
 def _references(seq: int, ev: PendingEvent) -> list[dict[str, Any]]:
-    found: set[tuple[str, str]] = set()
+    found: set[tuple[str, str]] = set(ev.refs)
     for key, ref_type in REFERENCE_KEYS.items():
         value = ev.detail.get(key)
         if isinstance(value, list):
@@ -271,6 +342,8 @@ def _before_commit(session: Session) -> None:
         return
     session.flush()
     events = session.info.pop("audit_pending", [])
+    if len(events) > 1 and context_of(session).one_event:
+        events = [fold(session, events)]
     append(session, events)
 
 
