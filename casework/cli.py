@@ -242,7 +242,8 @@ def keys_rotate(ctx: Context, batch: int) -> None:
             result = rotate(ctx.db, batch=batch, progress=bar.update, on_total=total)
     except KeyringError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped.")
+    skipped = f" ({result.unreadable} already destroyed, left as they are)" if result.unreadable else ""
+    click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped{skipped}.")
 
 
 @main.group()

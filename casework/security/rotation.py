@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from casework.audit import trail
 from casework.db import Database
 from casework.families.models import Family
-from casework.security.crypto import new_key, unwrap_key, wrap_key
+from casework.security.crypto import DecryptionError, new_key, unwrap_key, wrap_key
 from casework.security.keyring import Keyring, KeyringError
 
 MAX_PASSES = 20
@@ -37,6 +37,7 @@ class RotationResult:
     kek_id: str
     rewrapped: int
     passes: int
+    unreadable: int = 0  # families whose data key was already destroyed: nothing to rewrap
 
 
 def rotated(ring: Keyring) -> Keyring:
@@ -51,31 +52,48 @@ def rotated(ring: Keyring) -> Keyring:
     )
 
 
-def remaining(db: Database, kek_id: str) -> int:
+def remaining(db: Database, kek_id: str, skip: frozenset[str] = frozenset()) -> int:
+    """Families not yet under ``kek_id`` (leaving out ``skip``: keys already destroyed)."""
+    query = select(func.count()).select_from(Family).where(Family.kek_id != kek_id)
+    if skip:
+        query = query.where(Family.id.not_in(skip))
     with db.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(Family).where(Family.kek_id != kek_id)).scalar() or 0)
+        return int(conn.execute(query).scalar() or 0)
 
 
-def rewrap_batch(db: Database, kek_id: str, batch: int) -> int:
-    """Rewrap up to ``batch`` families not yet under ``kek_id``; how many were rewrapped."""
+@dataclass
+class Pass:
+    rewrapped: int = 0
+    unreadable: set[str] = field(default_factory=set)  # data keys already destroyed (disposal)
+
+
+def rewrap_batch(db: Database, kek_id: str, batch: int, after: str, found: Pass) -> str | None:
+    """Rewrap up to ``batch`` families with ids after ``after`` not yet under ``kek_id``; the
+    last id looked at, or None when there were none."""
     ring = db.keyring
     kek = ring.kek.get(kek_id)
-    done = 0
     with db.session() as session:
         rows = session.execute(
-            select(Family.id, Family.kek_id, Family.dek_wrapped).where(Family.kek_id != kek_id).order_by(Family.id).limit(batch)
+            select(Family.id, Family.kek_id, Family.dek_wrapped)
+            .where(Family.kek_id != kek_id, Family.id > after)
+            .order_by(Family.id)
+            .limit(batch)
         ).all()
         for family_id, old_id, wrapped in rows:
-            data_key = unwrap_key(ring.kek.get(old_id), old_id, family_id, wrapped)
+            try:
+                data_key = unwrap_key(ring.kek.get(old_id), old_id, family_id, wrapped)
+            except (DecryptionError, KeyringError):
+                found.unreadable.add(family_id)
+                continue
             result = session.execute(
                 update(Family)
                 .where(Family.id == family_id, Family.kek_id == old_id, Family.dek_wrapped == wrapped)
                 .values(kek_id=kek_id, dek_wrapped=wrap_key(kek, kek_id, family_id, data_key))
                 .execution_options(synchronize_session=False)
             )
-            done += result.rowcount  # type: ignore[attr-defined]
+            found.rewrapped += result.rowcount  # type: ignore[attr-defined]
         session.commit()
-    return done
+    return rows[-1][0] if rows else None
 
 
 def rotate(
@@ -96,21 +114,21 @@ def rotate(
     kek_id = new_ring.kek.current
     if on_total is not None:
         on_total(remaining(db, kek_id))
-    total, passes = 0, 0
+    found, passes = Pass(), 0
     while passes < MAX_PASSES:
         passes += 1
-        while True:
-            n = rewrap_batch(db, kek_id, batch)
-            total += n
-            if progress is not None and n:
-                progress(n)
-            if n == 0:
-                break
+        after: str | None = ""
+        while after is not None:
+            before = found.rewrapped
+            after = rewrap_batch(db, kek_id, batch, after, found)
+            if progress is not None and found.rewrapped > before:
+                progress(found.rewrapped - before)
         # Let sessions that began before the keyring changed finish, then look again.
         time.sleep(settle)
-        if remaining(db, kek_id) == 0:
+        if remaining(db, kek_id, frozenset(found.unreadable)) == 0:
             break
-    left = remaining(db, kek_id)
+    total = found.rewrapped
+    left = remaining(db, kek_id, frozenset(found.unreadable))
     with db.session() as session:
         trail.bind(session, trail.AuditContext("cli", None, None))
         trail.record(
@@ -123,10 +141,11 @@ def rotate(
                 "audit": new_ring.audit.current,
                 "signing": new_ring.signing.current,
                 "rewrapped": total,
+                "unreadable": len(found.unreadable),
                 "left": left,
             },
         )
         session.commit()
     if left:
         raise KeyringError(f"{left} families are still on a retired key-encryption key: run the rotation again")
-    return RotationResult(kek_id, total, passes)
+    return RotationResult(kek_id, total, passes, len(found.unreadable))

@@ -112,3 +112,19 @@ def test_rotation_under_concurrent_writes_leaves_everything_readable(app_db: Dat
     with app_db.session() as s:
         verdict = verify_trail(s, app_db.keyring, app_db.checkpoints.directory)
     assert verdict.ok, verdict.failure
+
+
+def test_rotation_skips_families_whose_key_was_destroyed(app_db: Database) -> None:
+    import os
+
+    from sqlalchemy import update
+
+    _families(app_db, 5, "Kept")
+    with app_db.session() as s:
+        gone = s.scalars(select(Family.id).order_by(Family.id)).first()
+    with app_db.engine.begin() as conn:
+        conn.execute(update(Family).where(Family.id == gone).values(dek_wrapped=os.urandom(60)))
+    result = rotate(app_db, batch=2, settle=0)
+    assert (result.rewrapped, result.unreadable) == (4, 1)
+    with app_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Family).where(Family.kek_id == result.kek_id)) == 4
