@@ -1,4 +1,5 @@
-"""Audit operations for people: verifying the trail, and who looked at a case.
+"""Audit operations for people: verifying the trail, and a case's events (those with its
+``case_id`` and those whose operations or lists touched it, see ``casework/audit/who.py``).
 
 Managers see the audit of their own teams' cases, information governance officers every
 case's. Reading a case's audit is itself audited.
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.audit import trail
-from casework.audit.models import AuditEvent
+from casework.audit.models import AuditEvent, AuditReference
 from casework.audit.read import open_detail
 from casework.audit.verify import VerifyResult, verify_trail
 from casework.cases.models import Case
@@ -39,7 +40,8 @@ def _case_for_audit(session: Session, actor: Actor, case_id: str) -> Case:
 def case_events(session: Session, actor: Actor, case_id: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
     """One page of the case's events, newest first, with their detail when it can still be read."""
     case = _case_for_audit(session, actor, case_id)
-    where = AuditEvent.case_id == case.id
+    refs = select(AuditReference.seq).where(AuditReference.ref_type == "case", AuditReference.ref_id == case.id)
+    where = or_(AuditEvent.case_id == case.id, AuditEvent.seq.in_(refs))
     total = int(session.scalar(select(func.count()).select_from(AuditEvent).where(where)) or 0)
     events = session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.seq.desc()).offset((page - 1) * per_page).limit(per_page))
     items = []
