@@ -160,7 +160,7 @@ def verify_rows(rows: Iterable[ChainRow], mac_keys: Mapping[str, bytes], state: 
 
 
 #: A stored event as plain columns, in this order (the verifier's fast path reads rows so):
-#: seq, at (text), actor_id, organisation_id, action, subject_type, subject_id, family_id,
+#: seq, at (text, or an aware UTC datetime), actor_id, organisation_id, action, subject_type, subject_id, family_id,
 #: case_id, request_id, basis, key_id, mac_key_id, detail, prev_mac, mac.
 Columns = Sequence[Any]
 AT, DETAIL, PREV_MAC, MAC = 1, 13, 14, 15
@@ -206,7 +206,10 @@ def verify_columns(rows: Iterable[Columns], mac_keys: Mapping[str, bytes], state
         if key is None:
             failure = Failure(seq, f"unknown MAC key {r[12]!r}")
             break
-        header = encode(seq, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12])
+        at = r[1]
+        if at.__class__ is not str:  # a datetime straight from the database
+            at = at.isoformat(timespec="microseconds")
+        header = encode(seq, at, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12])
         detail = r[13]
         message = b"".join(
             (len(header).to_bytes(8, "big"), header, len(detail).to_bytes(8, "big"), detail, len(prev).to_bytes(8, "big"), prev)
@@ -215,7 +218,6 @@ def verify_columns(rows: Iterable[Columns], mac_keys: Mapping[str, bytes], state
         if not compare(digest(key, message, "sha256"), mac):
             failure = Failure(seq, "MAC does not match: the event was altered")
             break
-        at = r[1]
         if at < last_at:
             failure = Failure(seq, "time runs backwards")
             break

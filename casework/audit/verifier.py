@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from casework.audit.chain import AT, GENESIS, MAC, ChainRow, ChainState, Columns, Failure, columns_of, verify_columns
+from casework.audit.chain import AT, GENESIS, MAC, ChainRow, ChainState, Columns, Failure, columns_of, timestamp, verify_columns
 from casework.audit.checkpoints import Checkpoint, check_checkpoints
 
 
@@ -67,7 +67,8 @@ class TrailVerifier:
             if row[MAC] != cp.head:
                 failure = Failure(cp.size, f"event {cp.size} is not the head its checkpoint signed: the trail was rewritten")
                 break
-            if row[AT] > cp.at:
+            at = row[AT] if isinstance(row[AT], str) else timestamp(row[AT])
+            if at > cp.at:
                 failure = Failure(cp.size, f"checkpoint of size {cp.size} is dated before the event it covers")
                 break
             self._next += 1

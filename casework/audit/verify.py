@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,10 +52,6 @@ class VerifyResult:
         return self.failure is None
 
 
-def _columns(r: Any) -> tuple[Any, ...]:
-    return (r[0], r[1].isoformat(timespec="microseconds"), *r[2:])
-
-
 def count_events(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
@@ -83,7 +78,7 @@ def verify_trail(
         rows = session.execute(select(*COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH)).all()
         if not rows:
             break
-        more = verifier.feed([_columns(r) for r in rows])
+        more = verifier.feed(rows)
         if progress is not None:
             progress(len(rows))
         if not more:
