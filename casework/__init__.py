@@ -11,7 +11,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from casework.audit import trail
-from casework.db import Base, Database, make_engine
+from casework.db import Base, CheckpointPolicy, Database, make_engine
 from casework.families.models import load_wrapped_key
 from casework.practice import load_practice
 from casework.security.fields import install_expiry_hooks, register_key_loader
@@ -42,7 +42,18 @@ def build_database(settings: Settings, **engine_kwargs: Any) -> Database:
     register_key_loader(load_wrapped_key)
     trail.install()
     install_expiry_hooks(Base)
-    return Database(make_engine(settings.resolved_database_url, **engine_kwargs), keyring, practice)
+    policy = CheckpointPolicy(
+        directory=settings.resolved_checkpoint_dir,
+        every_events=settings.audit_checkpoint_every_events,
+        every_minutes=settings.audit_checkpoint_every_minutes,
+    )
+    return Database(
+        make_engine(settings.resolved_database_url, **engine_kwargs),
+        keyring,
+        practice,
+        keyring_path=settings.resolved_keyring_path,
+        checkpoints=policy,
+    )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

@@ -189,16 +189,61 @@ def audit() -> None:
 @audit.command("verify")
 @pass_ctx
 def audit_verify(ctx: Context) -> None:
-    """Verify the whole trail: sequence, links and MACs. Exit 1 at the first failure."""
-    from casework.audit.verify import verify_trail
+    """Verify the whole trail and its checkpoints. Exit 1 naming the first failing position."""
+    from casework.audit.verify import count_events, verify_trail
 
+    directory = ctx.settings.resolved_checkpoint_dir
     with ctx.session() as session:
-        result = verify_trail(session, ctx.db.keyring, progress=sys.stderr.isatty())
+        total = count_events(session)
+        with click.progressbar(length=total, label="Verifying", file=sys.stderr, show_pos=True) as bar:
+            result = verify_trail(session, ctx.db.keyring, directory, progress=bar.update)
     if result.failure is None:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        click.echo(f"Audit trail intact: {result.checked} events and {result.checkpoints} checkpoints verified.")
         return
     click.echo(f"Audit trail FAILED at event {result.failure.seq}: {result.failure.reason} ({result.checked} events verified before it).")
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@pass_ctx
+def audit_checkpoint(ctx: Context) -> None:
+    """Sign a checkpoint of the trail as it stands now; store it and write it to the directory."""
+    from casework.audit.checkpointing import make_checkpoint
+
+    with ctx.session() as session:
+        checkpoint = make_checkpoint(session)
+    directory = ctx.settings.resolved_checkpoint_dir
+    click.echo(f"Checkpoint signed: {checkpoint.size} events, head {checkpoint.head.hex()[:16]}..., written to {directory}.")
+
+
+@main.group()
+def keys() -> None:
+    """The keyring."""
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000), help="Families per transaction")
+@pass_ctx
+def keys_rotate(ctx: Context, batch: int) -> None:
+    """Add new keys and rewrap every family's data key under the new key-encryption key.
+
+    Safe while the app runs: old keys stay in the keyring for reading and verification.
+    """
+    from casework.security.keyring import KeyringError
+    from casework.security.rotation import rotate
+
+    bar = click.progressbar(length=0, label="Rewrapping family keys", file=sys.stderr, show_pos=True)
+
+    def total(n: int) -> None:
+        bar.length = n
+
+    try:
+        with bar:
+            result = rotate(ctx.db, batch=batch, progress=bar.update, on_total=total)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    skipped = f" ({result.unreadable} already destroyed, left as they are)" if result.unreadable else ""
+    click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped{skipped}.")
 
 
 @main.group()

@@ -8,7 +8,9 @@ holds the write lock before it reads the audit chain head (DESIGN.md "Audit trai
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,16 +126,56 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """Where signed audit checkpoints are also written, and how often they are made."""
+
+    directory: Path | None = None
+    every_events: int = 1000
+    every_minutes: int = 60
+
+
 class Database:
     """An engine, its session factory and what sessions need to encrypt and audit."""
 
-    def __init__(self, engine: Engine, keyring: Any, practice: Any) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: Any,
+        practice: Any,
+        *,
+        keyring_path: Path | None = None,
+        checkpoints: CheckpointPolicy | None = None,
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.practice = practice
+        self.keyring_path = keyring_path
+        self.checkpoints = checkpoints or CheckpointPolicy()
+        self._keyring_stamp = self._stamp()
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False, info={"db": self})
 
+    def _stamp(self) -> tuple[int, int] | None:
+        if self.keyring_path is None:
+            return None
+        try:
+            st = self.keyring_path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def refresh_keyring(self) -> None:
+        """Reload the keyring file when it has changed (``casework keys rotate`` while running)."""
+        stamp = self._stamp()
+        if stamp is not None and stamp != self._keyring_stamp:
+            from casework.security.keyring import Keyring
+
+            assert self.keyring_path is not None
+            self.keyring = Keyring.from_json(self.keyring_path.read_text(encoding="utf-8"))
+            self._keyring_stamp = stamp
+
     def session(self) -> Session:
+        self.refresh_keyring()
         return self.sessionmaker()
 
     @property

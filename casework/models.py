@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from casework.assessments.models import Assessment
-from casework.audit.models import AuditEvent
+from casework.audit.models import AuditCheckpoint, AuditEvent, AuditReference
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
@@ -18,7 +18,9 @@ __all__ = [
     "Action",
     "ApiToken",
     "Assessment",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditReference",
     "Case",
     "Consent",
     "Family",

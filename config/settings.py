@@ -30,6 +30,9 @@ class Settings:
     practice_file: Path = DEFAULT_PRACTICE_FILE
     redis_url: str | None = None
     audit_checkpoint_dir: Path | None = None
+    # A signed audit checkpoint every N events or T minutes (whichever comes first), on append.
+    audit_checkpoint_every_events: int = 1000
+    audit_checkpoint_every_minutes: int = 60
     # Sessions (seconds). NCSC/ASVS: idle timeout and an absolute lifetime.
     session_idle_timeout: int = 30 * 60
     session_absolute_lifetime: int = 12 * 60 * 60
@@ -66,6 +69,15 @@ def _path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def _positive(env_vars: Mapping[str, str], name: str, default: int) -> int:
+    text = env_vars.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``environ`` (default ``os.environ``).
 
@@ -88,6 +100,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_checkpoint_dir=_path(env_vars.get("CASEWORK_AUDIT_CHECKPOINT_DIR")),
         notify_api_key=env_vars.get("CASEWORK_NOTIFY_API_KEY") or None,
         notify_reminder_template_id=env_vars.get("CASEWORK_NOTIFY_REMINDER_TEMPLATE_ID") or None,
+        audit_checkpoint_every_events=_positive(env_vars, "CASEWORK_AUDIT_CHECKPOINT_EVERY_EVENTS", 1000),
+        audit_checkpoint_every_minutes=_positive(env_vars, "CASEWORK_AUDIT_CHECKPOINT_EVERY_MINUTES", 60),
     )
     if settings.is_production:
         missing = []

@@ -176,6 +176,7 @@ def openapi() -> Response:
 def init_api(app: Flask) -> None:
     # Importing the areas' api modules registers their operations on api_bp.
     from casework.assessments import api as _assessments_api  # noqa: F401
+    from casework.audit import api as _audit_api  # noqa: F401
     from casework.auth import api as _auth_api  # noqa: F401
     from casework.cases import api as _cases_api  # noqa: F401
     from casework.consent import api as _consent_api  # noqa: F401

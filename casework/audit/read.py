@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from casework.audit.chain import Header, timestamp
 from casework.audit.models import AuditEvent
-from casework.audit.trail import FAMILY_KEY_ID
-from casework.security.fields import cipher_of
+from casework.audit.trail import FAMILY_KEY_ID, entry_aad
+from casework.security.crypto import DecryptionError
+from casework.security.fields import FieldCipher, cipher_of
 
 
 def header_of(event: AuditEvent) -> Header:
@@ -40,7 +42,20 @@ def open_detail(session: Session, event: AuditEvent) -> dict[str, Any]:
     else:
         _, sealer = cipher.system_sealer(event.key_id)
     detail: dict[str, Any] = json.loads(sealer.open(event.detail, header_of(event).encode()))
+    for entry in detail.get("operations", []):
+        sealed = entry.pop("sealed_detail", None)
+        if sealed is not None:
+            entry["detail"] = _open_entry(cipher, entry["family_id"], event.request_id, sealed)
     return detail
+
+
+def _open_entry(cipher: FieldCipher, family_id: str, request_id: str | None, sealed: str) -> dict[str, Any] | None:
+    """An operation's detail sealed under another family's key (None once that key is destroyed)."""
+    try:
+        opened: dict[str, Any] = json.loads(cipher.sealer(family_id).open(base64.b64decode(sealed), entry_aad(family_id, request_id)))
+    except (DecryptionError, LookupError):
+        return None
+    return opened
 
 
 def events_after(session: Session, seq: int) -> list[AuditEvent]:

@@ -11,23 +11,26 @@ write lock when they read the head.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from casework.audit import checkpointing
 from casework.audit.chain import GENESIS, Header, link_mac, timestamp
-from casework.audit.models import AuditEvent
+from casework.audit.models import AuditEvent, AuditReference
 from casework.db import new_id, utcnow
 from casework.security.fields import EncryptedModel, cipher_of, seal_pending
 
-#: Advisory lock key for the chain head (one chain per deployment; per tenant later).
-CHAIN_LOCK_KEY = 0x63617365  # "case"
+CHAIN_LOCK_KEY = checkpointing.CHAIN_LOCK_KEY
 FAMILY_KEY_ID = "family"
 _SKIP_COLUMNS = frozenset({"version", "created_at", "updated_at"})
+#: Detail keys whose lists name records an event showed (search hits, list pages), and their type.
+REFERENCE_KEYS = {"hits": "person", "people": "person", "cases": "case", "families": "family"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class AuditContext:
     actor_id: str | None
     organisation_id: str | None
     request_id: str | None
+    #: Fold the transaction's events into one chained event (a web or API request: one per request).
+    one_event: bool = False
 
 
 SYSTEM = AuditContext(actor_id="system", organisation_id=None, request_id=None)
@@ -51,6 +56,8 @@ class PendingEvent:
     case_id: str | None = None
     basis: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    write: bool = False  # captured from a flush (a row created, changed or deleted)
+    refs: frozenset[tuple[str, str]] = frozenset()  # further records it touched (see fold)
 
 
 def bind(session: Session, context: AuditContext) -> None:
@@ -73,10 +80,11 @@ def record(
     case_id: str | None = None,
     basis: str | None = None,
     detail: dict[str, Any] | None = None,
+    write: bool = False,
 ) -> None:
     """Record an event (a read, a search, a sign-in) to be appended when the session commits."""
     session.info.setdefault("audit_pending", []).append(
-        PendingEvent(action, subject_type, subject_id, family_id, case_id, basis, detail or {})
+        PendingEvent(action, subject_type, subject_id, family_id, case_id, basis, detail or {}, write)
     )
 
 
@@ -146,6 +154,7 @@ def _capture_writes(session: Session) -> None:
                 family_id=_family_id(obj),
                 case_id=getattr(obj, "case_id", None),
                 detail={"changes": _changes(obj, created=True)},
+                write=True,
             )
     for obj in list(session.dirty):
         name = getattr(obj, "__audit__", None)
@@ -160,6 +169,7 @@ def _capture_writes(session: Session) -> None:
                     family_id=_family_id(obj),
                     case_id=getattr(obj, "case_id", None),
                     detail={"changes": changes},
+                    write=True,
                 )
     for obj in list(session.deleted):
         name = getattr(obj, "__audit__", None)
@@ -174,6 +184,78 @@ def _capture_writes(session: Session) -> None:
             )
 
 
+def _touched(ev: PendingEvent) -> set[tuple[str, str]]:
+    found = set(ev.refs)
+    if ev.case_id:
+        found.add(("case", ev.case_id))
+    if ev.family_id:
+        found.add(("family", ev.family_id))
+    if ev.subject_type == "person" and ev.subject_id:
+        found.add(("person", ev.subject_id))
+    for key, ref_type in REFERENCE_KEYS.items():
+        value = ev.detail.get(key)
+        if isinstance(value, list):
+            found.update((ref_type, item) for item in value if isinstance(item, str) and len(item) <= 36)
+    return found
+
+
+def entry_aad(family_id: str, request_id: str | None) -> bytes:
+    return f"casework:audit-entry:{family_id}:{request_id or ''}".encode()
+
+
+def fold(session: Session, events: list[PendingEvent]) -> PendingEvent:
+    """One event for a request: its primary operation (the first row written, else the first
+    thing recorded) in the header, every operation in the detail.
+
+    An operation about another family than the header's keeps its detail sealed under that
+    family's own key inside the folded detail, so destroying a family's key at disposal still
+    makes everything about it unreadable. Every case, family and person the operations touched
+    goes into ``audit_reference`` for "who looked".
+    """
+    primary = next((e for e in events if e.write), events[0])
+    cipher = cipher_of(session)
+    request_id = context_of(session).request_id
+    entries: list[dict[str, Any]] = []
+    touched: set[tuple[str, str]] = set()
+    for ev in events:
+        touched |= _touched(ev)
+        entry: dict[str, Any] = {
+            "action": ev.action,
+            "subject_type": ev.subject_type,
+            "subject_id": ev.subject_id,
+            "family_id": ev.family_id,
+            "case_id": ev.case_id,
+            "basis": ev.basis,
+        }
+        if ev.family_id and ev.family_id != primary.family_id:
+            plain = json.dumps(ev.detail, default=_json_default, sort_keys=True).encode()
+            sealed = cipher.sealer(ev.family_id).seal(plain, entry_aad(ev.family_id, request_id))
+            entry["sealed_detail"] = base64.b64encode(sealed).decode("ascii")
+        else:
+            entry["detail"] = ev.detail
+        entries.append(entry)
+    return PendingEvent(
+        primary.action,
+        primary.subject_type,
+        primary.subject_id,
+        primary.family_id,
+        primary.case_id,
+        primary.basis,
+        {"operations": entries},
+        primary.write,
+        frozenset(touched),
+    )
+
+
+def _references(seq: int, ev: PendingEvent) -> list[dict[str, Any]]:
+    found: set[tuple[str, str]] = set(ev.refs)
+    for key, ref_type in REFERENCE_KEYS.items():
+        value = ev.detail.get(key)
+        if isinstance(value, list):
+            found.update((ref_type, item) for item in value if isinstance(item, str) and len(item) <= 36)
+    return [{"seq": seq, "ref_type": t, "ref_id": i} for t, i in sorted(found)]
+
+
 def append(session: Session, events: list[PendingEvent]) -> list[int]:
     """Append ``events`` to the chain in the session's transaction; returns their sequence numbers."""
     if not events:
@@ -183,15 +265,16 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
     keyring = cipher.keyring
     mac_key_id = keyring.mac.current
     mac_key = keyring.mac.get(mac_key_id)
+    checkpointing.lock_chain(session)
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     head = conn.execute(select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (head.seq, head.mac) if head else (0, GENESIS)
     at = utcnow()
     rows = []
+    references: list[dict[str, Any]] = []
     for ev in events:
         seq += 1
+        references.extend(_references(seq, ev))
         if ev.family_id:
             key_id, sealer = FAMILY_KEY_ID, cipher.sealer(ev.family_id)
         else:
@@ -236,6 +319,10 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
         )
         prev = mac
     conn.execute(insert(AuditEvent), rows)
+    if references:
+        conn.execute(insert(AuditReference), references)
+    if checkpointing.due(session, seq, at):
+        checkpointing.make_checkpoint(session)
     return [seq - len(rows) + i + 1 for i in range(len(rows))]
 
 
@@ -255,11 +342,19 @@ def _before_commit(session: Session) -> None:
         return
     session.flush()
     events = session.info.pop("audit_pending", [])
+    if len(events) > 1 and context_of(session).one_event:
+        events = [fold(session, events)]
     append(session, events)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_pending", None)
+    checkpointing.drop_files(session)
+
+
+def _after_commit(session: Session) -> None:
+    if "db" in session.info:
+        checkpointing.write_files(session)
 
 
 def install() -> None:
@@ -267,4 +362,5 @@ def install() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))

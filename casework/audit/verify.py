@@ -1,19 +1,27 @@
-"""Verifying the stored trail against the chain rules (no detail is decrypted)."""
+"""Verifying the stored trail and its checkpoints (no detail is decrypted).
+
+Rows are read in sequence order in batches and fed to the pure
+:class:`casework.audit.verifier.TrailVerifier` together with the checkpoints stored in the
+database and those kept in the checkpoint directory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.audit.chain import ChainRow, ChainState, Failure, Header, timestamp, verify_rows
+from casework.audit.chain import Failure
+from casework.audit.checkpointing import read_directory, stored_checkpoints
 from casework.audit.models import AuditEvent
+from casework.audit.verifier import TrailVerifier
 from casework.security.keyring import Keyring
 
 BATCH = 5000
-_COLUMNS = (
+COLUMNS = (
     AuditEvent.seq,
     AuditEvent.at,
     AuditEvent.actor_id,
@@ -37,39 +45,43 @@ _COLUMNS = (
 class VerifyResult:
     checked: int
     failure: Failure | None
+    checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
         return self.failure is None
 
 
-def _row(r: Any) -> ChainRow:
-    header = Header(r[0], timestamp(r[1]), *r[2:13])
-    return ChainRow(header, bytes(r[13]), bytes(r[14]), bytes(r[15]))
+def count_events(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
-def verify_trail(session: Session, keyring: Keyring, progress: bool = False) -> VerifyResult:
-    """Check the whole trail in sequence order, in batches; the first failure or none."""
-    state = ChainState()
-    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    bar = None
-    if progress:
-        from tqdm import tqdm
+def verify_trail(
+    session: Session,
+    keyring: Keyring,
+    checkpoint_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Check the whole trail and every checkpoint; the first failure or none.
 
-        bar = tqdm(total=total, unit="event", desc="Verifying")
+    ``progress`` is called with the number of events verified in each batch.
+    """
+    external, unreadable = read_directory(checkpoint_dir)
+    stored = stored_checkpoints(session)
+    public = {key_id: keyring.verify_key(key_id) for key_id in keyring.signing.keys}
+    verifier = TrailVerifier(keyring.mac.keys, public, stored, external)
+    checkpoints = len(set(stored) | set(external))
+    if unreadable:
+        return VerifyResult(0, Failure(0, f"checkpoint file {unreadable[0]} is not a readable checkpoint"), checkpoints)
     last = 0
-    try:
-        while True:
-            rows = session.execute(select(*_COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH)).all()
-            if not rows:
-                break
-            failure = verify_rows((_row(r) for r in rows), keyring.mac.keys, state)
-            if failure is not None:
-                return VerifyResult(state.checked, failure)
-            last = rows[-1][0]
-            if bar is not None:
-                bar.update(len(rows))
-    finally:
-        if bar is not None:
-            bar.close()
-    return VerifyResult(state.checked, None)
+    while True:
+        rows = session.execute(select(*COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH)).all()
+        if not rows:
+            break
+        more = verifier.feed(rows)
+        if progress is not None:
+            progress(len(rows))
+        if not more:
+            break
+        last = rows[-1][0]
+    return VerifyResult(verifier.state.checked, verifier.finish(), checkpoints)

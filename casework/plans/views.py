@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from casework.audit import trail
 from casework.cases import display
 from casework.cases import services as cases
 from casework.cases.display import case_context, refused, version_of
@@ -35,6 +36,11 @@ def _writable(view: services.PlanView) -> None:
     if view.decision.basis not in OWNING_BASES:
         raise NotPermitted("Only the team that owns this case can change its plan.")
     display.require_open(view.case)
+
+
+def _read(dbs: Any, action: str, subject_type: str, subject_id: str, case: Any, basis: str | None) -> None:
+    """A form page shows the case's data: audit the read."""
+    trail.record(dbs, action, subject_type=subject_type, subject_id=subject_id, family_id=case.family_id, case_id=case.id, basis=basis)
 
 
 @bp.get("/cases/<case_id>/plan")
@@ -83,6 +89,7 @@ def start(case_id: str) -> Response | str:
     if decision.basis not in OWNING_BASES:
         raise NotPermitted("Only the team that owns this case can start its plan.")
     display.require_open(case)
+    _read(dbs, "case.read", "case", case.id, case, decision.basis)
     if form.agreed_on.data is None and request.method == "GET":
         form.agreed_on.data = today()
     return render_template("plans/start.html", **case_context(case), form=form, page_title="Start the plan")
@@ -170,6 +177,7 @@ def action(action_id: str) -> Response | str:
     found, case, decision = services.visible_action(dbs, g.actor, action_id)
     view = services.load_view(dbs, case, services.plan_for_case(dbs, case.id), decision)  # type: ignore[arg-type]
     _writable(view)
+    _read(dbs, "action.read", "action", found.id, case, decision.basis)
     if request.method == "GET":
         form.status.data, form.version.data = found.status, str(found.version)
     return render_template("plans/action.html", **case_context(case), form=form, action=found, page_title="Update an action")
@@ -260,4 +268,5 @@ def check(check_id: str) -> Response | str:
         else:
             flash("Post-closure check recorded", "success")
             return redirect(url_for("cases.my_work"))
+    _read(dbs, "post_closure_check.read", "post_closure_check", row.id, case, None)
     return render_template("plans/check.html", **case_context(case), form=form, check=row, page_title="Post-closure check")

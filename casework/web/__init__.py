@@ -37,6 +37,8 @@ def _navigation_items() -> list[dict[str, Any]]:
         )
     if actor.has_role("admin"):
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
+    if actor.has_role("ig_officer"):
+        items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
     return items
 
@@ -77,6 +79,7 @@ def format_lines(value: str | None) -> Markup:
 def init_web(app: Flask) -> None:
     from casework.api import init_api
     from casework.assessments.views import bp as assessments_bp
+    from casework.audit.views import bp as audit_bp
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -102,6 +105,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(audit_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

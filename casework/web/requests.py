@@ -33,7 +33,7 @@ def db_session() -> Session:
     """The request's session (created on first use)."""
     if "db_session" not in g:
         g.db_session = database().session()
-        trail.bind(g.db_session, trail.AuditContext(None, None, request_id()))
+        trail.bind(g.db_session, trail.AuditContext(None, None, request_id(), one_event=True))
     session: Session = g.db_session
     return session
 
@@ -49,7 +49,7 @@ def request_id() -> str:
 def set_actor(user_id: str, organisation_id: str, actor: Actor) -> None:
     """Record who is acting for this request's audit events and policy decisions."""
     g.actor = actor
-    trail.bind(db_session(), trail.AuditContext(user_id, organisation_id, request_id()))
+    trail.bind(db_session(), trail.AuditContext(user_id, organisation_id, request_id(), one_event=True))
 
 
 def current_actor() -> Actor | None:

@@ -10,8 +10,9 @@ from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture()
-def cli(fresh_database_url, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def cli(fresh_database_url, settings, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASEWORK_ENV", "testing")
+    monkeypatch.setenv("CASEWORK_AUDIT_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     monkeypatch.setenv("CASEWORK_DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("CASEWORK_INSTANCE_DIR", str(settings.instance_dir))
     monkeypatch.setenv("CASEWORK_KEYRING", str(settings.keyring_path))
@@ -111,3 +112,39 @@ def test_cli_reminders_send_is_idempotent_and_outbox_waits_for_a_notify_key(cli,
     assert cli("reminders", "send", "--on", "2026-11-23").exit_code == 0
     waiting = cli("outbox", "send")
     assert waiting.exit_code == 0 and "CASEWORK_NOTIFY_API_KEY is not set" in waiting.output
+
+
+def test_cli_audit_checkpoint_then_truncation_is_found(cli, fresh_database_url, settings):
+    from sqlalchemy import create_engine, text
+
+    for name in ("A", "B", "C"):
+        cli("orgs", "create", "--name", name, "--kind", "school")
+    made = cli("audit", "checkpoint")
+    assert made.exit_code == 0 and "Checkpoint signed: 3 events" in made.output
+    assert cli("audit", "verify").exit_code == 0
+    engine = create_engine(fresh_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+        conn.execute(text("DELETE FROM audit_checkpoint"))
+    engine.dispose()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "event 3" in result.output and "truncated" in result.output
+
+
+def test_cli_keys_rotate_rewraps_and_keeps_the_trail_verifiable(cli, fresh_database_url, monkeypatch, tmp_path):
+    import json
+
+    from casework.security.keyring import Keyring
+
+    keyring = tmp_path / "keyring.json"
+    Keyring.generate().save(keyring)
+    monkeypatch.setenv("CASEWORK_KEYRING", str(keyring))
+    cli("orgs", "create", "--name", "A", "--kind", "school")
+    result = cli("keys", "rotate", "--batch", "2")
+    assert result.exit_code == 0, result.output
+    assert "Rotated to kek2: 0 family keys rewrapped." in result.output
+    data = json.loads(keyring.read_text())
+    assert set(data["kek"]["keys"]) == {"kek1", "kek2"} and data["mac"]["current"] == "mac2"
+    assert set(data["signing"]["keys"]) == {"sig1", "sig2"}
+    assert cli("audit", "verify").exit_code == 0
