@@ -341,3 +341,23 @@ def check_page(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(shots) / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
     assert_styled(page)
     assert_accessible(page)
+
+
+def sign_in(page: Any, account: Account) -> None:
+    """Sign in through the form; practitioners and managers start at My work. The one way the
+    journeys sign in, so a change to signing in (a second factor) is made here once."""
+    from playwright.sync_api import expect
+
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_role("textbox", name="Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/my-work$"))
+    expect(page.locator("header")).to_contain_text(account.name)
+
+
+def sign_out(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out")).to_be_visible()

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Seed, check_page
-from tests.e2e.test_consent_journey import sign_in
+from tests.e2e.conftest import Seed, check_page, sign_in
 
 pytestmark = pytest.mark.e2e
 

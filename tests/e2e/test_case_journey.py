@@ -11,25 +11,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Account, Seed, check_page
+from tests.e2e.conftest import Seed, check_page, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
 CASE_URL = re.compile(r"/cases/[0-9a-f-]{36}$")
-
-
-def sign_in(page: Any, account: Account) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(account.email)
-    page.get_by_role("textbox", name="Password").fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/my-work$"))  # practitioners and managers start at My work
-    expect(page.locator("header")).to_contain_text(account.name)
-
-
-def sign_out(page: Any) -> None:
-    page.locator("header").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out")).to_be_visible()
 
 
 def summary_value(page: Any, key: str) -> Any:

@@ -13,18 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Account, Seed, check_page
+from tests.e2e.conftest import Seed, check_page, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Any, account: Account) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(account.email)
-    page.get_by_role("textbox", name="Password").fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/my-work$"))
-    expect(page.locator("header")).to_contain_text(account.name)
 
 
 @pytest.fixture()

@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.assessment_world import submitted_assessment
-from tests.e2e.conftest import Seed, check_page
-from tests.e2e.test_case_journey import sign_in
+from tests.e2e.conftest import Seed, check_page, sign_in
 
 pytestmark = pytest.mark.e2e
 
