@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from casework.auth.models import Organisation, User, UserRole
 from casework.consent import rules
-from casework.consent.models import Consent, ShareWithoutConsent
+from casework.consent.models import Consent
 from casework.consent.policy import CASE_ROLES
-from casework.consent.services import consent_record, person_facts
+from casework.consent.services import OverrideView, consent_record, person_facts
 from casework.consent.visibility import Viewer
 from casework.families.forms import ROLE_CHOICES
 from casework.families.models import Person
@@ -211,7 +211,7 @@ class ViewerRow:
     withheld: str
 
 
-def _why(viewer: Viewer, team_name: str, agreed: Mapping[str, datetime], overrides: Sequence[ShareWithoutConsent]) -> str:
+def _why(viewer: Viewer, team_name: str, agreed: Mapping[str, datetime], overrides: Sequence[OverrideView]) -> str:
     org = viewer.organisation or "their organisation"
     if viewer.basis == "team":
         return f"Can see because they work in {team_name}, the team that owns this case"
@@ -240,7 +240,7 @@ def viewer_rows(
     visible_names: set[str],
     team_name: str,
     agreed: Mapping[str, datetime],
-    overrides: Sequence[ShareWithoutConsent],
+    overrides: Sequence[OverrideView],
 ) -> tuple[list[ViewerRow], list[ViewerRow]]:
     """Who can see the case and why; and the team around the family who cannot. Only names of
     people the reader may see themself are shown as withheld."""

@@ -111,7 +111,12 @@ class OverrideSchema(Schema):
     case_id = fields.Str()
     organisation_ids = fields.List(fields.Str())
     lawful_basis = fields.Str(allow_none=True)
-    justification = fields.Str(allow_none=True)
+    justification = fields.Str(
+        allow_none=True, metadata={"description": "Why; null for partner agencies, who see that the decision exists but not its reasons"}
+    )
+    justification_withheld = fields.Bool(
+        dump_default=False, metadata={"description": "True when the justification is kept from this reader's organisation"}
+    )
     decided_by_id = fields.Str()
     decided_at = fields.DateTime()
     expires_on = fields.Date()

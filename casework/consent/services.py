@@ -3,7 +3,8 @@ membership; and keeping the derived sharing state (what the access filter reads)
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -238,11 +239,48 @@ def _case_for_override(session: Session, actor: Actor, case_id: str) -> Case:
     return case
 
 
-def list_overrides(session: Session, actor: Actor, case_id: str) -> list[ShareWithoutConsent]:
+#: Bases on which the reader belongs to the data controller that holds the case (the owning
+#: team, or a Team Around the Family member from the owning organisation).
+CONTROLLER_BASES = frozenset({"team", "manager", "organisation"})
+
+
+@dataclass(frozen=True)
+class OverrideView:
+    """A decision to share without consent as one reader may see it. Partner agencies see that
+    the decision exists, its lawful basis, whom it covers and its review date; the justification
+    (often the safeguarding concern itself) stays with the organisation that holds the case."""
+
+    id: str
+    case_id: str
+    organisation_ids: list[str]
+    lawful_basis: str | None
+    justification: str | None
+    justification_withheld: bool
+    decided_by_id: str
+    decided_at: datetime
+    expires_on: date
+
+
+def list_overrides(session: Session, actor: Actor, case_id: str) -> list[OverrideView]:
+    """The case's decisions to share without consent, oldest first, audited as one read."""
     case, decision = visible_case(session, actor, case_id)
-    rows = list(
-        session.scalars(select(ShareWithoutConsent).where(ShareWithoutConsent.case_id == case.id).order_by(ShareWithoutConsent.decided_at))
-    )
+    controller = decision.basis in CONTROLLER_BASES
+    rows = [
+        OverrideView(
+            id=o.id,
+            case_id=o.case_id,
+            organisation_ids=list(o.organisation_ids or ()),
+            lawful_basis=o.lawful_basis,
+            justification=o.justification if controller else None,
+            justification_withheld=not controller,
+            decided_by_id=o.decided_by_id,
+            decided_at=o.decided_at,
+            expires_on=o.expires_on,
+        )
+        for o in session.scalars(
+            select(ShareWithoutConsent).where(ShareWithoutConsent.case_id == case.id).order_by(ShareWithoutConsent.decided_at)
+        )
+    ]
     trail.record(
         session,
         "share_without_consent.list",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from casework.audit.models import AuditEvent
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember
-from tests.conftest import bearer
+from tests.conftest import bearer, sign_in
 
 API = "/api/v1"
 CANARY = ("Zebedee", "Quarrington")
@@ -281,6 +281,24 @@ def test_consent_api_another_agency_sees_the_case_only_while_a_basis_covers_it(c
     assert c.other_team.id not in viewers
     _ok(client.delete(f"{case_url}/team-members/{member['id']}", headers=c.h_lead))
     _error(client.get(case_url, headers=c.h_hv), 404, "not_found")  # out of the team: the basis no longer reaches them
+
+
+def test_consent_api_partners_see_a_decision_to_share_without_consent_but_not_its_reasons(client, session, c):
+    _join(client, c, c.hv)
+    _ok(_swc(client, c), 201)
+    own = _ok(client.get(f"{API}/cases/{c.case}/share-without-consent", headers=c.h_lead))["items"]
+    assert [(o["justification"], o["justification_withheld"]) for o in own] == [
+        ("Disclosure of harm to the baby; the health visitor must know", False)
+    ]
+    seen = _ok(client.get(f"{API}/cases/{c.case}/share-without-consent", headers=c.h_hv))["items"]
+    assert [(o["lawful_basis"], o["justification"], o["justification_withheld"], o["expires_on"]) for o in seen] == [
+        ("UK GDPR Art 6(1)(e), Art 9(2)(g)", None, True, "2099-01-01")
+    ]
+    sign_in(client, session, c.hv)
+    page = client.get(f"/cases/{c.case}/consent")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Disclosure of harm" not in text and "The reasons are held by the team that owns the case" in text
 
 
 def test_consent_api_a_person_who_refused_is_withheld_from_that_agency(client, session, c):
