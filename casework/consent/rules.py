@@ -231,7 +231,8 @@ def share_state(person: PersonFacts, history: Iterable[ConsentRecord], today: da
 
 def has_agreement(people: Iterable[PersonFacts], history: Iterable[ConsentRecord], today: date) -> bool:
     """Has the family agreed to early help and assessment? The latest word of someone able to
-    give it (an adult or young person for themself, or a parent with parental responsibility)."""
+    give it (an adult or young person for themself, or a parent with parental responsibility);
+    a young person's or another adult's word about somebody else does not count."""
     latest: dict[str, ConsentRecord] = {}
     for r in sorted((r for r in history if r.purpose == "assessment"), key=lambda r: (r.recorded_at, r.id)):
         latest[r.given_by_person_id] = r
@@ -242,7 +243,7 @@ def has_agreement(people: Iterable[PersonFacts], history: Iterable[ConsentRecord
             decider
             and r.decision == "given"
             and (r.expires_on is None or r.expires_on >= today)
-            and (decider.parental_responsibility or decides_for_self(decider, r.competent, today))
+            and (decider.parental_responsibility or (r.person_id == decider.id and decides_for_self(decider, r.competent, today)))
         ):
             return True
     return False

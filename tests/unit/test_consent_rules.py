@@ -436,6 +436,8 @@ def test_has_agreement_yes(history: list[ConsentRecord]) -> None:
         [agree(UNBORN, competent=True)],
         [rec(MUM, "given", ("org-health",))],  # agreement to share is not agreement to early help
         [agree(PersonFacts("stranger", "parent_carer", None, True))],  # not in this family
+        [agree(CHILD, by=TEEN)],  # a young person's word about a sibling
+        [agree(CHILD, by=GRAN)],  # an adult without parental responsibility for the child
     ],
 )
 def test_has_agreement_no(history: list[ConsentRecord]) -> None:
