@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from casework.auth.models import Team
 from casework.cases.models import Case
 from casework.consent.models import SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
-from casework.consent.policy import CaseFacts, FamilyFacts
+from casework.consent.policy import CaseFacts, Decision, FamilyFacts, gate
 from casework.consent.rules import CONSENT, OVERRIDE
 
 
@@ -90,3 +90,12 @@ def forget_facts(session: Session, case_id: str) -> None:
     """Drop cached facts after the sharing state of a case changes (withdrawal takes effect at
     once). A named practitioner's withholding holds family-wide, so every cached case goes."""
     session.info.get("case_facts", {}).clear()
+
+
+def admit(session: Session, decision: Decision) -> Decision:
+    """The single-record gate (``policy.gate``); the people restricted on a record the actor sees
+    are noted on the session, so every page about the family says that some of it is restricted."""
+    decision = gate(decision)
+    if decision.restricted_people:
+        session.info.setdefault("restricted_people", set()).update(decision.restricted_people)
+    return decision

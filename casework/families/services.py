@@ -41,7 +41,7 @@ def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Fami
     """The family if ``actor`` may see it (through its owning team, or through a case they may
     see); :class:`NotFound` otherwise (unknown and hidden alike)."""
     from casework.cases.models import Case
-    from casework.consent.facts import case_facts, family_facts
+    from casework.consent.facts import admit, case_facts, family_facts
     from casework.consent.policy import decide_case
 
     family = session.get(Family, family_id) if family_id else None
@@ -51,14 +51,14 @@ def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Fami
     if decision.restricted:
         refuse(decision)
     if decision.allowed:
-        return family, decision
+        return family, admit(session, decision)
     cases = session.scalars(select(Case).where(Case.family_id == family.id))
     decisions = [decide_case(actor, case_facts(session, case, today())) for case in cases]
     through_cases = [d for d in decisions if d.allowed]
     if not through_cases:
         refuse(next((d for d in decisions if d.restricted), DENY))
     withheld = frozenset.intersection(*(d.withheld for d in through_cases))
-    return family, Decision(True, through_cases[0].basis, withheld, restricted_people=through_cases[0].restricted_people)
+    return family, admit(session, Decision(True, through_cases[0].basis, withheld, restricted_people=through_cases[0].restricted_people))
 
 
 def _people(session: Session, family: Family, decision: Decision) -> list[Person]:

@@ -57,6 +57,20 @@ def review(session: Session, on: date) -> Iterator[rules.RetentionState]:
             yield state
 
 
+def record_review(session: Session, states: list[rules.RetentionState], on: date) -> None:
+    """Audit a review: how many were found in each state, and which families (ids only)."""
+    trail.record(
+        session,
+        "retention.review",
+        basis="retention",
+        detail={
+            "on": on.isoformat(),
+            "counts": {status: sum(s.status == status for s in states) for status in (rules.DUE, rules.HELD, rules.RESTRICTED)},
+            "families": [s.family_id for s in states],
+        },
+    )
+
+
 def _family_tables() -> list[Any]:
     """Tables holding a family's rows, dependants before what they depend on."""
     tables = []

@@ -25,19 +25,19 @@ def family_records(session: Session, family_ids: Sequence[str], release: bool = 
     ids = sorted(set(family_ids))
     if not ids:
         return {}
-    created = dict(session.execute(select(Family.id, Family.created_at).where(Family.id.in_(ids))).tuples().all())
-    open_cases = dict(
-        session.execute(
+    created = {fid: at for fid, at in session.execute(select(Family.id, Family.created_at).where(Family.id.in_(ids)))}
+    open_cases = {
+        fid: int(n)
+        for fid, n in session.execute(
             select(Case.family_id, func.count()).where(Case.family_id.in_(ids), Case.status.in_(OPEN_STATUSES)).group_by(Case.family_id)
         )
-        .tuples()
-        .all()
-    )
-    closed = dict(
-        session.execute(select(Case.family_id, func.max(Case.closed_at)).where(Case.family_id.in_(ids)).group_by(Case.family_id))
-        .tuples()
-        .all()
-    )
+    }
+    closed = {
+        fid: at
+        for fid, at in session.execute(
+            select(Case.family_id, func.max(Case.closed_at)).where(Case.family_id.in_(ids)).group_by(Case.family_id)
+        )
+    }
     births: dict[str, list[date]] = {}
     for person in session.scalars(select(Person).where(Person.family_id.in_(ids), Person.role.in_(("child", "unborn")))):
         day = person.date_of_birth if person.role == "child" else person.expected_date
@@ -54,7 +54,7 @@ def family_records(session: Session, family_ids: Sequence[str], release: bool = 
             family_id=family_id,
             created_on=created_at.astimezone(LOCAL_TIME).date(),
             birth_dates=tuple(sorted(births.get(family_id, []))),
-            open_cases=int(open_cases.get(family_id, 0)),
+            open_cases=open_cases.get(family_id, 0),
             last_closed_on=last.astimezone(LOCAL_TIME).date() if last else None,
             held=family_id in held,
             restricted=family_id in restricted,

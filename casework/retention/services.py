@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from casework.retention.models import LegalHold, Restriction
 from casework.retention.records import family_records
 
 IG = "ig_officer"
+R = TypeVar("R", Restriction, LegalHold)
 
 
 def _reason(value: str | None, field: str = "reason") -> str:
@@ -75,18 +77,29 @@ def set_restriction(session: Session, actor: Actor, family_id: str, *, reason: s
     return row
 
 
-def lift_restriction(session: Session, actor: Actor, restriction_id: str, *, reason: str | None, version: int | None = None) -> Restriction:
-    """Lift a restriction (the record of it stays, with who lifted it, when and why)."""
+def find(session: Session, actor: Actor, model: type[R], row_id: str) -> R:
+    """A restriction or legal hold, for the information governance team; :class:`NotFound` otherwise."""
     require_role(actor, IG)
-    row = session.get(Restriction, restriction_id) if plausible_id(restriction_id) else None
+    row = session.get(model, row_id) if plausible_id(row_id) else None
     if row is None:
         raise NotFound()
+    return row
+
+
+def _lift(session: Session, actor: Actor, model: type[R], row_id: str, reason: str | None, version: int | None) -> R:
+    row = find(session, actor, model, row_id)
     _check_version(row, version)
     if not row.active:
-        raise Conflict("That restriction has already been lifted.")
+        raise Conflict("That has already been lifted.")
     row.lift_reason = _reason(reason)
     row.lifted_at, row.lifted_by_id = utcnow(), actor.user_id
     session.flush()
+    return row
+
+
+def lift_restriction(session: Session, actor: Actor, restriction_id: str, *, reason: str | None, version: int | None = None) -> Restriction:
+    """Lift a restriction (the record of it stays, with who lifted it, when and why)."""
+    row = _lift(session, actor, Restriction, restriction_id, reason, version)
     forget_facts(session, "")
     return row
 
@@ -107,17 +120,7 @@ def set_hold(session: Session, actor: Actor, family_id: str, *, reason: str | No
 
 def lift_hold(session: Session, actor: Actor, hold_id: str, *, reason: str | None, version: int | None = None) -> LegalHold:
     """Lift a legal hold (its record stays)."""
-    require_role(actor, IG)
-    row = session.get(LegalHold, hold_id) if plausible_id(hold_id) else None
-    if row is None:
-        raise NotFound()
-    _check_version(row, version)
-    if not row.active:
-        raise Conflict("That legal hold has already been lifted.")
-    row.lift_reason = _reason(reason)
-    row.lifted_at, row.lifted_by_id = utcnow(), actor.user_id
-    session.flush()
-    return row
+    return _lift(session, actor, LegalHold, hold_id, reason, version)
 
 
 @dataclass(frozen=True)
@@ -185,3 +188,14 @@ def data_protection_view(session: Session, actor: Actor, family_id: str) -> Data
         detail={"people": [p.id for p in people]},
     )
     return DataProtectionView(family, people, cases, restrictions, holds, state)
+
+
+def due(session: Session, actor: Actor, on: date) -> list[rules.RetentionState]:
+    """For the information governance team: every family past its retention date (ids and dates
+    only). Audited as a retention review."""
+    from casework.retention.disposal import record_review, review
+
+    require_role(actor, IG)
+    states = list(review(session, on))
+    record_review(session, states, on)
+    return states
