@@ -38,9 +38,7 @@ def build(session: Any, world: Any) -> RestrictionWorld:
     other_team = world.user(roles=("practitioner",), team="Early Help West", org=la)
     ig = world.user(roles=("ig_officer",), team=None, org=la)
     family = world.family(lead, address_line_1=ADDRESS)
-    mother = world.person(
-        lead, family, given_name=MOTHER_NAME, family_name=FAMILY_NAME, role="parent_carer", parental_responsibility=True
-    )
+    mother = world.person(lead, family, given_name=MOTHER_NAME, family_name=FAMILY_NAME, role="parent_carer", parental_responsibility=True)
     child = world.person(lead, family, given_name=CHILD_NAME, family_name=FAMILY_NAME, date_of_birth=date(2019, 5, 4))
     actor = actor_for(lead)
     case = cases.create_case(session, actor, family_id=family.id, level=2, source="request_for_support", reason="Worried")

@@ -24,7 +24,13 @@ def test_restriction_api_family_restricted_blocks_reads_and_writes_then_lifted(c
     assert client.get(f"/api/v1/cases/{w.case.id}", headers=other).status_code == 404  # never known to them: still 404
     write = client.post(
         f"/api/v1/families/{w.family.id}/members",
-        json={"given_name": "New", "family_name": "Baby", "role": "unborn", "parental_responsibility": False, "expected_date": "2030-01-01"},
+        json={
+            "given_name": "New",
+            "family_name": "Baby",
+            "role": "unborn",
+            "parental_responsibility": False,
+            "expected_date": "2030-01-01",
+        },
         headers=lead,
     )
     assert write.status_code == 409 and write.json["error"]["code"] == "restricted"
@@ -57,7 +63,13 @@ def test_restriction_api_person_restricted_is_left_out_and_not_written(client, s
     assert w.child.id not in [p["id"] for p in found] and w.mother.id in [p["id"] for p in found]
     consent = client.post(
         f"/api/v1/cases/{w.case.id}/consents",
-        json={"person_id": w.child.id, "given_by_person_id": w.mother.id, "purpose": "assessment", "decision": "given", "method": "written"},
+        json={
+            "person_id": w.child.id,
+            "given_by_person_id": w.mother.id,
+            "purpose": "assessment",
+            "decision": "given",
+            "method": "written",
+        },
         headers=lead,
     )
     assert consent.status_code in (404, 409, 422), consent.json  # the child is not theirs to record about
