@@ -247,6 +247,21 @@ def keys_rotate(ctx: Context, batch: int) -> None:
     click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped{skipped}.")
 
 
+@keys.command("retire")
+@click.option("--kek", "kek_id", required=True, help="The retired key-encryption key to destroy")
+@pass_ctx
+def keys_retire(ctx: Context, kek_id: str) -> None:
+    """Destroy a key-encryption key no family uses any more: backups that need it become unreadable."""
+    from casework.security.keyring import KeyringError
+    from casework.security.rotation import retire_kek
+
+    try:
+        retire_kek(ctx.db, kek_id)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Destroyed {kek_id}: keep no copy of a keyring that holds it beyond the backup retention period.")
+
+
 @main.group()
 def demo() -> None:
     """Synthetic demonstration data."""

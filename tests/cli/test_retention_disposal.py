@@ -174,3 +174,51 @@ def test_retention_dispose_with_the_clock_moved_on(built, cli, monkeypatch, fres
     assert due["canary"].encode() not in stored
     assert [blob for blob in doomed if blob in stored] == []
     assert any(blob in stored for blob in survivors)  # the check finds what is still there
+
+
+def test_retention_backup_of_a_disposed_family_unreadable_once_its_key_is_retired(built, cli, monkeypatch, tmp_path, settings):  # noqa: F811
+    """A backup taken before disposal holds the family's data key wrapped under the key-encryption
+    key of the time: rotating and retiring that key leaves nothing in the backup that opens."""
+    from casework import build_database
+    from casework.security.crypto import unwrap_key
+    from casework.security.keyring import Keyring, KeyringError
+
+    database, session, families = built
+    due = families["due"]
+    keyring = tmp_path / "keyring.json"  # the command's own copy: rotating it leaves the session's alone
+    keyring.write_text(settings.keyring_path.read_text())
+    monkeypatch.setenv("CASEWORK_KEYRING", str(keyring))
+    old = Keyring.from_json(keyring.read_text()).kek.current
+    backup = session.execute(select(Family.kek_id, Family.dek_wrapped).where(Family.id == due["family"])).one()
+    session.rollback()
+    assert backup.kek_id == old
+
+    now = datetime.now(UTC)
+    monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=365 * YEARS_ON))
+    assert cli("retention", "dispose").exit_code == 0
+    # disposed from the database, but the backup's wrapped key still opens while the old key exists
+    assert unwrap_key(Keyring.from_json(keyring.read_text()).kek.get(old), old, due["family"], backup.dek_wrapped)
+
+    assert cli("keys", "retire", "--kek", old).exit_code == 1  # still wrapping the other families' keys
+    assert cli("keys", "rotate", "--batch", "2").exit_code == 0
+    current = Keyring.from_json(keyring.read_text()).kek.current
+    assert cli("keys", "retire", "--kek", current).exit_code == 1  # never the current one
+    retired = cli("keys", "retire", "--kek", old)
+    assert retired.exit_code == 0, retired.output
+    ring = Keyring.from_json(keyring.read_text())
+    assert old not in ring.kek.keys
+    with pytest.raises(KeyringError):
+        ring.kek.get(old)  # the backup's copy of the data key can no longer be unwrapped
+
+    # the families kept are still readable under the new key, and the trail still verifies
+    rotated = build_database(
+        settings.with_overrides(database_url=database.engine.url.render_as_string(hide_password=False), keyring_path=keyring)
+    )
+    try:
+        with rotated.session() as fresh:
+            held = families["held"]
+            names = {p.given_name for p in fresh.scalars(select(Person).where(Person.family_id == held["family"]))}
+            assert names == {f"{held['canary']}Mum", f"{held['canary']}Kid"}
+    finally:
+        rotated.engine.dispose()
+    assert cli("audit", "verify").exit_code == 0
