@@ -18,7 +18,12 @@ class FindFamilyForm(FlaskForm):
 class RestrictForm(FlaskForm):
     # the service checks that the person is in the family
     person_id = RadioField(
-        "Whose information?", widget=GovRadioInput(), validators=[Optional()], choices=[("", "The whole family")], validate_choice=False
+        "Whose information?",
+        widget=GovRadioInput(),
+        validators=[Optional()],
+        choices=[("", "The whole family")],
+        validate_choice=False,
+        default="",
     )
     reason = TextAreaField("Why is processing restricted?", widget=GovTextArea(), validators=_REASON)
     submit = SubmitField("Restrict processing", widget=GovSubmitInput())

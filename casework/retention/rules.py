@@ -90,6 +90,18 @@ def assess(policy: Retention, record: FamilyRecord, today: date) -> RetentionSta
     return RetentionState(record.family_id, status, until, basis)
 
 
+def describe(basis: str) -> str:
+    """The retention rule behind a date, in words (``basis`` as :func:`retained_until` gives it)."""
+    rule, _, years = basis.partition(":")
+    if rule == "youngest_child_age":
+        return f"The youngest child's {years}th birthday, once every case is closed"
+    if rule == "years_after_closure":
+        return f"{years} years after the last case closed"
+    if rule == "years_without_children":
+        return f"{years} years after the last case closed (no child's date of birth recorded)"
+    return basis
+
+
 def check_reason(reason: str | None) -> str:
     """A restriction or legal hold, and lifting one, needs a reason (kept, encrypted)."""
     text = (reason or "").strip()

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from casework.db import today
 from casework.errors import ValidationFailed
 from casework.families.forms import ROLE_CHOICES
-from casework.retention import services
+from casework.retention import rules, services
 from casework.retention.forms import FindFamilyForm, HoldForm, LiftForm, RestrictForm
 from casework.retention.models import LegalHold, Restriction
 from casework.web.access import roles_required
@@ -20,6 +20,7 @@ from casework.web.forms import apply_problems
 from casework.web.requests import db_session
 
 bp = Blueprint("retention", __name__, template_folder="templates")
+bp.add_app_template_filter(rules.describe, "retention_rule")
 IG = "ig_officer"
 ROLE_LABELS = dict(ROLE_CHOICES)
 

@@ -99,6 +99,18 @@ def test_assess_never_due_before_the_date_nor_while_held_or_restricted(
         assert all(on >= add_years(b, 25) for b in births)
 
 
+@pytest.mark.parametrize(
+    ("basis", "words"),
+    [
+        ("youngest_child_age:25", "The youngest child's 25th birthday, once every case is closed"),
+        ("years_after_closure:7", "7 years after the last case closed"),
+        ("years_without_children:6", "6 years after the last case closed (no child's date of birth recorded)"),
+    ],
+)
+def test_describe_says_the_rule_in_words(basis: str, words: str) -> None:
+    assert rules.describe(basis) == words
+
+
 def test_check_reason_required_and_bounded() -> None:
     assert rules.check_reason("  Inquiry  ") == "Inquiry"
     with pytest.raises(ValueError, match="Enter the reason"):
