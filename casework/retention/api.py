@@ -7,15 +7,18 @@ from typing import Any
 from flask import g
 
 from casework.api import endpoint
+from casework.api.schemas import PageQuerySchema, page_of
 from casework.db import today
 from casework.retention import services
 from casework.retention.schemas import (
     HoldCreateSchema,
+    HoldPageSchema,
     HoldSchema,
     LiftSchema,
     RestrictionCreateSchema,
+    RestrictionPageSchema,
     RestrictionSchema,
-    RetentionStateSchema,
+    RetentionStatePageSchema,
 )
 from casework.web.requests import db_session
 
@@ -43,12 +46,12 @@ def restrict(family_id: str, body: dict[str, Any]) -> Any:
     "GET",
     summary="The family's restrictions of processing, lifted ones included",
     tag=TAG,
-    response=RestrictionSchema,
-    many=True,
+    query=PageQuerySchema,
+    response=RestrictionPageSchema,
     roles=IG,
 )
-def list_restrictions(family_id: str) -> Any:
-    return services.data_protection_view(db_session(), g.actor, family_id).restrictions
+def list_restrictions(family_id: str, query: dict[str, Any]) -> Any:
+    return page_of(services.data_protection_view(db_session(), g.actor, family_id).restrictions, query)
 
 
 @endpoint(
@@ -85,12 +88,12 @@ def place_legal_hold(family_id: str, body: dict[str, Any]) -> Any:
     "GET",
     summary="The family's legal holds, lifted ones included",
     tag=TAG,
-    response=HoldSchema,
-    many=True,
+    query=PageQuerySchema,
+    response=HoldPageSchema,
     roles=IG,
 )
-def list_legal_holds(family_id: str) -> Any:
-    return services.data_protection_view(db_session(), g.actor, family_id).holds
+def list_legal_holds(family_id: str, query: dict[str, Any]) -> Any:
+    return page_of(services.data_protection_view(db_session(), g.actor, family_id).holds, query)
 
 
 @endpoint(
@@ -112,10 +115,10 @@ def lift_legal_hold(hold_id: str, body: dict[str, Any]) -> Any:
     "GET",
     summary="Families past their retention date: due for disposal, or kept by a legal hold or a restriction (ids and dates only)",
     tag=TAG,
-    response=RetentionStateSchema,
-    many=True,
+    query=PageQuerySchema,
+    response=RetentionStatePageSchema,
     roles=IG,
     errors=(401,),
 )
-def retention_due() -> Any:
-    return services.due(db_session(), g.actor, today())
+def retention_due(query: dict[str, Any]) -> Any:
+    return page_of(services.due(db_session(), g.actor, today()), query)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casework.api.schemas import page_schema
+
 _ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Not a valid id")
 _REASON = fields.Str(required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "Why (kept, encrypted)"})
 
@@ -56,3 +58,8 @@ class RetentionStateSchema(Schema):
     status = fields.Str(metadata={"description": "due, held (a legal hold keeps it) or restricted (a restriction keeps it)"})
     until = fields.Date(metadata={"description": "The first day the family's records may be disposed of"})
     basis = fields.Str(metadata={"description": "The retention rule that set the date, e.g. youngest_child_age:25"})
+
+
+RestrictionPageSchema = page_schema("RestrictionPage", RestrictionSchema)
+HoldPageSchema = page_schema("HoldPage", HoldSchema)
+RetentionStatePageSchema = page_schema("RetentionStatePage", RetentionStateSchema)

@@ -41,7 +41,7 @@ def test_restriction_api_family_restricted_blocks_reads_and_writes_then_lifted(c
     assert w.family.id not in [f["id"] for f in client.get("/api/v1/families", headers=lead).json["items"]]
 
     history = client.get(f"/api/v1/families/{w.family.id}/restrictions", headers=ig)
-    assert history.status_code == 200 and [r["reason"] for r in history.json] == ["Accuracy contested"]
+    assert history.status_code == 200 and [r["reason"] for r in history.json["items"]] == ["Accuracy contested"]
     lifted = client.post(
         f"/api/v1/restrictions/{made.json['id']}/lift", json={"reason": "Corrected", "version": made.json["version"]}, headers=ig
     )
@@ -103,5 +103,7 @@ def test_legal_hold_api_place_list_lift(client, session, world):
     lifted = client.post(f"/api/v1/legal-holds/{placed.json['id']}/lift", json={"reason": "Inquiry closed"}, headers=ig)
     assert lifted.status_code == 200 and lifted.json["active"] is False
     holds = client.get(f"/api/v1/families/{w.family.id}/legal-holds", headers=ig).json
-    assert [(h["reason"], h["lift_reason"]) for h in holds] == [("Public inquiry", "Inquiry closed")]
-    assert client.get("/api/v1/retention/due", headers=ig).json == []  # the case is open: nothing is due
+    assert [(h["reason"], h["lift_reason"]) for h in holds["items"]] == [("Public inquiry", "Inquiry closed")]
+    assert holds["total"] == 1 and holds["page"] == 1
+    due = client.get("/api/v1/retention/due", headers=ig).json
+    assert due["items"] == [] and due["total"] == 0  # the case is open: nothing is due
