@@ -19,7 +19,7 @@ from casework.audit.verify import VerifyResult, verify_trail
 from casework.cases.models import Case
 from casework.consent.policy import Actor
 from casework.db import database_of
-from casework.errors import NotFound
+from casework.errors import NotFound, Restricted
 
 
 def verify(session: Session) -> VerifyResult:
@@ -31,7 +31,13 @@ def _case_for_audit(session: Session, actor: Actor, case_id: str) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound()
-    if actor.has_role("ig_officer") or case.owning_team_id in actor.managed_team_ids:
+    if actor.has_role("ig_officer"):
+        return case
+    if case.owning_team_id in actor.managed_team_ids:
+        from casework.consent.facts import restrictions
+
+        if restrictions(session, case.family_id)[0]:
+            raise Restricted()  # the events' details are the family's content: the managers wait too
         return case
     raise NotFound()
 

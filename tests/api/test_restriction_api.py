@@ -107,3 +107,13 @@ def test_legal_hold_api_place_list_lift(client, session, world):
     assert holds["total"] == 1 and holds["page"] == 1
     due = client.get("/api/v1/retention/due", headers=ig).json
     assert due["items"] == [] and due["total"] == 0  # the case is open: nothing is due
+
+
+def test_restriction_api_audit_details_only_for_ig_while_restricted(client, session, world):
+    w = build(session, world)
+    ig, manager = bearer(session, w.ig), bearer(session, w.manager)
+    assert client.get(f"/api/v1/cases/{w.case.id}/audit", headers=manager).status_code == 200
+    client.post(f"/api/v1/families/{w.family.id}/restrictions", json={"reason": "Contested"}, headers=ig)
+    refused = client.get(f"/api/v1/cases/{w.case.id}/audit", headers=manager)
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "restricted"
+    assert client.get(f"/api/v1/cases/{w.case.id}/audit", headers=ig).status_code == 200
