@@ -18,7 +18,7 @@ from casework.cases.services import plausible_id, practice_of
 from casework.consent.facts import forget_facts
 from casework.consent.policy import Actor
 from casework.db import new_id, today, utcnow
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from casework.families.models import Family, Person
 from casework.retention import rules
 from casework.retention.models import LegalHold, Restriction
@@ -28,11 +28,11 @@ IG = "ig_officer"
 R = TypeVar("R", Restriction, LegalHold)
 
 
-def _reason(value: str | None, field: str = "reason") -> str:
+def _reason(value: str | None) -> str:
     try:
         return rules.check_reason(value)
     except ValueError as exc:
-        raise ValidationFailed(fields={field: [str(exc)]}) from None
+        raise ValidationFailed(fields={"reason": [str(exc)]}) from None
 
 
 def _family(session: Session, family_id: str) -> Family:
@@ -43,8 +43,6 @@ def _family(session: Session, family_id: str) -> Family:
 
 
 def _check_version(row: Restriction | LegalHold, version: int | None) -> None:
-    from casework.errors import StaleVersion
-
     if version is not None and version != row.version:
         raise StaleVersion()
 
@@ -54,6 +52,7 @@ def set_restriction(session: Session, actor: Actor, family_id: str, *, reason: s
     require_role(actor, IG)
     family = _family(session, family_id)
     text = _reason(reason)
+    person_id = person_id or None
     if person_id:
         person = session.get(Person, person_id) if plausible_id(person_id) else None
         if person is None or person.family_id != family.id:
@@ -69,7 +68,7 @@ def set_restriction(session: Session, actor: Actor, family_id: str, *, reason: s
     )
     if already:
         raise Conflict("Processing is already restricted.")
-    row = Restriction(id=new_id(), family_id=family.id, person_id=person_id or None, scope=scope, set_by_id=actor.user_id, set_at=utcnow())
+    row = Restriction(id=new_id(), family_id=family.id, person_id=person_id, scope=scope, set_by_id=actor.user_id, set_at=utcnow())
     row.reason = text
     session.add(row)
     session.flush()
