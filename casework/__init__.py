@@ -14,6 +14,7 @@ from casework.audit import trail
 from casework.db import Base, CheckpointPolicy, Database, make_engine
 from casework.families.models import load_wrapped_key
 from casework.practice import load_practice
+from casework.retention import guard as restriction_guard
 from casework.security.fields import install_expiry_hooks, register_key_loader
 from casework.security.keyring import load_keyring
 from config import Settings, load_settings
@@ -41,6 +42,7 @@ def build_database(settings: Settings, **engine_kwargs: Any) -> Database:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     register_key_loader(load_wrapped_key)
     trail.install()
+    restriction_guard.install()
     install_expiry_hooks(Base)
     policy = CheckpointPolicy(
         directory=settings.resolved_checkpoint_dir,

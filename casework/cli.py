@@ -6,6 +6,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import ParamSpec, TypeVar
 
 import click
@@ -246,6 +247,21 @@ def keys_rotate(ctx: Context, batch: int) -> None:
     click.echo(f"Rotated to {result.kek_id}: {result.rewrapped} family keys rewrapped{skipped}.")
 
 
+@keys.command("retire")
+@click.option("--kek", "kek_id", required=True, help="The retired key-encryption key to destroy")
+@pass_ctx
+def keys_retire(ctx: Context, kek_id: str) -> None:
+    """Destroy a key-encryption key no family uses any more: backups that need it become unreadable."""
+    from casework.security.keyring import KeyringError
+    from casework.security.rotation import retire_kek
+
+    try:
+        retire_kek(ctx.db, kek_id)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Destroyed {kek_id}: keep no copy of a keyring that holds it beyond the backup retention period.")
+
+
 @main.group()
 def demo() -> None:
     """Synthetic demonstration data."""
@@ -333,3 +349,68 @@ def outbox_send(ctx: Context) -> None:
     with ctx.session() as session:
         result = deliver(session, NotifyClient(ctx.settings.notify_api_key))
     click.echo(f"Sent {result.sent} message(s); {result.failed} failed.")
+
+
+@main.group()
+def retention() -> None:
+    """Retention periods and disposal (docs/data-protection.md)."""
+
+
+_ON = click.option("--on", "on", default=None, type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to review for (default today)")
+
+
+def _day(on: object) -> date:
+    from casework.db import today
+
+    return on.date() if isinstance(on, datetime) else today()
+
+
+@retention.command("review")
+@_ON
+@pass_ctx
+def retention_review(ctx: Context, on: object) -> None:
+    """List the families past their retention date: ids, dates and status only, no names."""
+    from casework.retention.disposal import record_review, review
+
+    day = _day(on)
+    with ctx.session() as session:
+        states = list(review(session, day))
+        record_review(session, states, day)
+    for state in states:
+        click.echo(f"{state.family_id}  {state.status:<10}  retained until {state.until}  ({state.basis})")
+    counts = {status: sum(s.status == status for s in states) for status in ("due", "held", "restricted")}
+    click.echo(f"{counts['due']} due for disposal; {counts['held']} kept by a legal hold; {counts['restricted']} kept while restricted.")
+
+
+@retention.command("dispose")
+@_ON
+@click.option("--dry-run", is_flag=True, help="Show what would be disposed of, and change nothing")
+@pass_ctx
+def retention_dispose(ctx: Context, on: object, dry_run: bool) -> None:
+    """Dispose of every family due: destroy its data key and delete its rows, one family per
+    transaction, each leaving a tombstone event in the audit trail."""
+    from casework.errors import Conflict
+    from casework.retention.disposal import dispose_family, record_review, review, truncate_wal
+    from casework.retention.rules import DUE
+
+    day = _day(on)
+    with ctx.session() as session:
+        states = list(review(session, day))
+        record_review(session, states, day)
+    disposed = skipped = 0
+    for state in (s for s in states if s.status == DUE):
+        try:
+            with ctx.session() as session:
+                result = dispose_family(session, state.family_id, day, dry_run=dry_run)
+                if dry_run:
+                    session.rollback()
+        except Conflict:
+            skipped += 1  # a case opened, or a hold or restriction placed, since the review
+            continue
+        disposed += 1
+        rows = sum(result.counts.values())
+        click.echo(f"{'would dispose of' if dry_run else 'disposed of'} {result.family_id}  retained until {result.until}  {rows} row(s)")
+    if not dry_run and disposed and not truncate_wal(ctx.db):
+        click.echo("The SQLite write-ahead log could not be emptied while another process reads it: run the command again.")
+    verb = "would be disposed of" if dry_run else "disposed of"
+    click.echo(f"{disposed} famil{'y' if disposed == 1 else 'ies'} {verb}; {skipped} no longer due.")

@@ -54,6 +54,21 @@ class ConsentRequired(Conflict):
     code, default_message = "consent_required", "The family's recorded agreement is needed first."
 
 
+class Restricted(Conflict):
+    """Processing of the family's or person's information is restricted (UK GDPR Art 18): only
+    storage and the information governance team's own work go on until it is lifted."""
+
+    code = "restricted"
+    default_message = (
+        "Processing of this family's information is restricted. Nothing can be viewed or changed until the "
+        "restriction is lifted. Contact your information governance team."
+    )
+    person_message = (
+        "Processing of this person's information is restricted. Nothing about them can be viewed or changed "
+        "until the restriction is lifted. Contact your information governance team."
+    )
+
+
 class TooLarge(DomainError):
     status, code, default_message = 413, "too_large", "The request is too large."
 

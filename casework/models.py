@@ -11,6 +11,7 @@ from casework.db import Base
 from casework.families.models import Family, Person
 from casework.notify.models import Outbox
 from casework.plans.models import Action, Outcome, Plan, PostClosureCheck, Review, ReviewScore
+from casework.retention.models import LegalHold, Restriction
 
 metadata = Base.metadata
 
@@ -25,6 +26,7 @@ __all__ = [
     "Consent",
     "Family",
     "LeadAssignment",
+    "LegalHold",
     "LevelTransition",
     "Notification",
     "Organisation",
@@ -33,6 +35,7 @@ __all__ = [
     "Person",
     "Plan",
     "PostClosureCheck",
+    "Restriction",
     "Review",
     "ReviewScore",
     "ShareWithoutConsent",

@@ -16,7 +16,7 @@ from typing import Any
 
 QUESTION_TYPES = ("text", "choice", "score", "date", "level")
 SECTION_SCOPES = ("family", "child")
-RETENTION_RULES = ("youngest_child_age",)
+RETENTION_RULES = ("youngest_child_age", "years_after_closure")
 
 
 class PracticeError(ValueError):
@@ -56,8 +56,18 @@ class Scoring:
 
 @dataclass(frozen=True)
 class Retention:
+    """How long a family's records are kept (``casework.retention.rules`` applies it).
+
+    ``youngest_child_age``: until the youngest child (or unborn baby, by the expected date) of
+    the family reaches ``age_years``, and at least ``years_after_closure`` after the last case
+    closed. ``years_after_closure``: that many years after the last case closed. A family with no
+    child's date recorded is kept ``years_without_children`` after the last case closed.
+    """
+
     rule: str
-    age_years: int
+    age_years: int = 0
+    years_after_closure: int = 0
+    years_without_children: int = 6
 
 
 @dataclass(frozen=True)
@@ -207,13 +217,7 @@ def parse_practice(data: Mapping[str, Any], source: str = "practice framework") 
     if scoring.max <= scoring.min:
         r.problems.append(f"{source}: [scoring] max must be greater than min")
 
-    rt = r.table(data, "retention", source)
-    retention = Retention(
-        rule=r.text(rt, "rule", f"{source}: [retention]"),
-        age_years=r.integer(rt, "age_years", f"{source}: [retention]", minimum=18),
-    )
-    if retention.rule and retention.rule not in RETENTION_RULES:
-        r.problems.append(f"{source}: [retention] rule must be one of {', '.join(RETENTION_RULES)}")
+    retention = _retention(r, r.table(data, "retention", source), f"{source}: [retention]")
 
     def coded(key: str) -> tuple[Coded, ...]:
         items = tuple(
@@ -281,6 +285,20 @@ def parse_practice(data: Mapping[str, Any], source: str = "practice framework") 
         consent_purposes=purposes,
         closure_reasons=reasons,
         domains=tuple(domains),
+    )
+
+
+def _retention(r: _Reader, rt: Mapping[str, Any], where: str) -> Retention:
+    rule = r.text(rt, "rule", where)
+    if rule and rule not in RETENTION_RULES:
+        r.problems.append(f"{where} rule must be one of {', '.join(RETENTION_RULES)}")
+    by_age = rule == "youngest_child_age"
+    after = r.integer(rt, "years_after_closure", where, 0 if by_age else 1) if "years_after_closure" in rt or not by_age else 0
+    return Retention(
+        rule=rule,
+        age_years=r.integer(rt, "age_years", where, minimum=18) if by_age or "age_years" in rt else 0,
+        years_after_closure=after,
+        years_without_children=r.integer(rt, "years_without_children", where, 1) if "years_without_children" in rt else 6,
     )
 
 

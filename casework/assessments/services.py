@@ -21,7 +21,7 @@ from casework.cases import rules as case_rules
 from casework.cases.models import Case
 from casework.cases.services import plausible_id, practice_of, state_of, visible_case
 from casework.consent import services as consent
-from casework.consent.facts import case_facts
+from casework.consent.facts import admit, case_facts
 from casework.consent.policy import Actor, Decision, decide_case
 from casework.db import new_id, today, utcnow
 from casework.errors import NotFound, NotPermitted, StaleVersion, ValidationFailed
@@ -85,9 +85,7 @@ def visible_assessment(session: Session, actor: Actor, assessment_id: str) -> tu
     case = session.get(Case, row.case_id)
     if case is None:
         raise NotFound()
-    decision = decide_case(actor, case_facts(session, case, today()))
-    if not decision.allowed:
-        raise NotFound()
+    decision = admit(session, decide_case(actor, case_facts(session, case, today())))
     return row, case, decision
 
 

@@ -49,6 +49,14 @@ def open_detail(session: Session, event: AuditEvent) -> dict[str, Any]:
     return detail
 
 
+def readable_detail(session: Session, event: AuditEvent) -> dict[str, Any] | None:
+    """The decrypted detail of ``event``, or None once its family's key is destroyed (disposal)."""
+    try:
+        return open_detail(session, event)
+    except (DecryptionError, LookupError):
+        return None
+
+
 def _open_entry(cipher: FieldCipher, family_id: str, request_id: str | None, sealed: str) -> dict[str, Any] | None:
     """An operation's detail sealed under another family's key (None once that key is destroyed)."""
     try:

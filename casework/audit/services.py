@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.audit.models import AuditEvent, AuditReference
-from casework.audit.read import open_detail
+from casework.audit.read import readable_detail
 from casework.audit.verify import VerifyResult, verify_trail
 from casework.cases.models import Case
 from casework.consent.policy import Actor
 from casework.db import database_of
-from casework.errors import NotFound
-from casework.security.crypto import DecryptionError
+from casework.errors import NotFound, Restricted
 
 
 def verify(session: Session) -> VerifyResult:
@@ -32,7 +31,13 @@ def _case_for_audit(session: Session, actor: Actor, case_id: str) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound()
-    if actor.has_role("ig_officer") or case.owning_team_id in actor.managed_team_ids:
+    if actor.has_role("ig_officer"):
+        return case
+    if case.owning_team_id in actor.managed_team_ids:
+        from casework.consent.facts import restrictions
+
+        if restrictions(session, case.family_id)[0]:
+            raise Restricted()  # the events' details are the family's content: the managers wait too
         return case
     raise NotFound()
 
@@ -46,10 +51,7 @@ def case_events(session: Session, actor: Actor, case_id: str, page: int, per_pag
     events = session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.seq.desc()).offset((page - 1) * per_page).limit(per_page))
     items = []
     for event in events:
-        try:
-            detail: dict[str, Any] | None = open_detail(session, event)
-        except (DecryptionError, LookupError):
-            detail = None  # the family's key was destroyed at disposal
+        detail = readable_detail(session, event)  # None: the family's key was destroyed at disposal
         items.append(
             {
                 "seq": event.seq,

@@ -12,7 +12,7 @@ from casework.audit import trail
 from casework.auth.models import TeamMembership, User, UserRole
 from casework.cases import rules
 from casework.cases.models import Case, LevelTransition
-from casework.consent.facts import case_facts
+from casework.consent.facts import admit, case_facts
 from casework.consent.policy import Actor, Decision, decide_case
 from casework.consent.query import visible_cases
 from casework.db import Database, database_of, new_id, today, utcnow
@@ -40,9 +40,7 @@ def visible_case(session: Session, actor: Actor, case_id: str) -> tuple[Case, De
     case = session.get(Case, case_id) if plausible_id(case_id) else None
     if case is None:
         raise NotFound()
-    decision = decide_case(actor, case_facts(session, case, today()))
-    if not decision.allowed:
-        raise NotFound()
+    decision = admit(session, decide_case(actor, case_facts(session, case, today())))
     return case, decision
 
 

@@ -11,7 +11,7 @@ from casework.cases import rules
 from casework.cases.leads import start_lead
 from casework.cases.models import LevelTransition, Notification
 from casework.cases.services import CASE_ROLES, check_version, is_eligible_lead, plausible_id, practice_of, state_of, visible_case
-from casework.consent.facts import case_facts
+from casework.consent.facts import admit, case_facts
 from casework.consent.policy import Actor, decide_case
 from casework.db import new_id, today, utcnow
 from casework.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -111,8 +111,7 @@ def _visible_transition(session: Session, actor: Actor, transition_id: str) -> L
     if transition is None:
         raise NotFound()
     case = transition.case
-    if not decide_case(actor, case_facts(session, case, today())).allowed:
-        raise NotFound()
+    admit(session, decide_case(actor, case_facts(session, case, today())))
     return transition
 
 

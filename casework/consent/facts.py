@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from casework.auth.models import Team
 from casework.cases.models import Case
 from casework.consent.models import SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
-from casework.consent.policy import CaseFacts, FamilyFacts
+from casework.consent.policy import CaseFacts, Decision, FamilyFacts, gate
 from casework.consent.rules import CONSENT, OVERRIDE
 
 
@@ -42,6 +42,7 @@ def case_facts(session: Session, case: Case, today: date) -> CaseFacts:
     ):
         if organisation_id not in covered:
             withheld.setdefault(person_id, set()).add(organisation_id)
+    restricted, restricted_people = restrictions(session, case.family_id)
     facts = CaseFacts(
         case_id=case.id,
         family_id=case.family_id,
@@ -51,6 +52,8 @@ def case_facts(session: Session, case: Case, today: date) -> CaseFacts:
         bases=bases,
         withheld={p: frozenset(o) for p, o in withheld.items()},
         withheld_users=withheld_users(session, case.family_id),
+        restricted=restricted,
+        restricted_people=restricted_people,
     )
     cache[key] = facts
     return facts
@@ -68,11 +71,31 @@ def withheld_users(session: Session, family_id: str) -> dict[str, frozenset[str]
     return {p: frozenset(u) for p, u in named.items()}
 
 
+def restrictions(session: Session, family_id: str) -> tuple[bool, frozenset[str]]:
+    """Whether processing of the whole family is restricted, and which of its people are."""
+    from casework.retention.models import Restriction
+
+    rows = session.execute(
+        select(Restriction.scope, Restriction.person_id).where(Restriction.family_id == family_id, Restriction.lifted_at.is_(None))
+    ).all()
+    return any(scope == "family" for scope, _ in rows), frozenset(p for scope, p in rows if scope == "person" and p)
+
+
 def family_facts(session: Session, family_id: str, owning_team_id: str) -> FamilyFacts:
-    return FamilyFacts(family_id, owning_team_id, withheld_users(session, family_id))
+    restricted, restricted_people = restrictions(session, family_id)
+    return FamilyFacts(family_id, owning_team_id, withheld_users(session, family_id), restricted, restricted_people)
 
 
 def forget_facts(session: Session, case_id: str) -> None:
     """Drop cached facts after the sharing state of a case changes (withdrawal takes effect at
     once). A named practitioner's withholding holds family-wide, so every cached case goes."""
     session.info.get("case_facts", {}).clear()
+
+
+def admit(session: Session, decision: Decision) -> Decision:
+    """The single-record gate (``policy.gate``); the people restricted on a record the actor sees
+    are noted on the session, so every page about the family says that some of it is restricted."""
+    decision = gate(decision)
+    if decision.restricted_people:
+        session.info.setdefault("restricted_people", set()).update(decision.restricted_people)
+    return decision

@@ -17,8 +17,27 @@ from casework.db import today as utc_today
 from casework.families.models import Family, Person
 
 
+def restricted_family(family_id: Any) -> ColumnElement[bool]:
+    """True where processing of the whole family's information is restricted."""
+    from casework.retention.models import Restriction
+
+    return exists().where(Restriction.family_id == family_id, Restriction.scope == "family", Restriction.lifted_at.is_(None))
+
+
+def restricted_person(person_id: Any) -> ColumnElement[bool]:
+    """True where processing of the person's information is restricted."""
+    from casework.retention.models import Restriction
+
+    return exists().where(Restriction.person_id == person_id, Restriction.scope == "person", Restriction.lifted_at.is_(None))
+
+
 def visible_cases(actor: Actor, today: date | None = None) -> ColumnElement[bool]:
-    """A WHERE clause selecting exactly the cases :func:`policy.decide_case` allows."""
+    """A WHERE clause selecting exactly the cases :func:`policy.decide_case` allows (restricted
+    families are left out of every list and search)."""
+    return and_(_visible_cases(actor, today), ~restricted_family(Case.family_id))
+
+
+def _visible_cases(actor: Actor, today: date | None = None) -> ColumnElement[bool]:
     today = today or utc_today()
     conditions: list[ColumnElement[bool]] = []
     teams = case_team_ids(actor)
@@ -42,15 +61,16 @@ def visible_families(actor: Actor, today: date | None = None) -> ColumnElement[b
     via_case = Family.id.in_(select(Case.family_id).where(visible_cases(actor, today)))
     if not teams:
         return via_case if actor.roles & CASE_ROLES else false()
-    return or_(Family.owning_team_id.in_(sorted(teams)), via_case)
+    return or_(and_(Family.owning_team_id.in_(sorted(teams)), ~restricted_family(Family.id)), via_case)
 
 
 def withheld_from(actor: Actor, person_id: Any, today: date | None = None) -> ColumnElement[bool]:
     """True where a person's own details are withheld from the actor: from their organisation on
     every case the actor sees them through (the owning team never has details withheld that way),
-    or from the actor by name on any case of the family (whoever they are)."""
+    from the actor by name on any case of the family (whoever they are), or from everyone while
+    processing of the person's information is restricted."""
     named = exists().where(WithheldFromUser.person_id == person_id, WithheldFromUser.user_id == actor.user_id)
-    return or_(_withheld_from_organisation(actor, person_id, today), named)
+    return or_(_withheld_from_organisation(actor, person_id, today), named, restricted_person(person_id))
 
 
 def _withheld_from_organisation(actor: Actor, person_id: Any, today: date | None) -> ColumnElement[bool]:

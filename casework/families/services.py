@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.audit import trail
-from casework.consent.policy import Actor, Decision, case_team_ids, decide, may_create_in_team
+from casework.consent.policy import DENY, Actor, Decision, case_team_ids, decide, may_create_in_team, refuse
 from casework.consent.query import visible_families, withheld_from
 from casework.db import new_id, today
 from casework.errors import NotFound, NotPermitted, ValidationFailed
@@ -41,24 +41,24 @@ def visible_family(session: Session, actor: Actor, family_id: str) -> tuple[Fami
     """The family if ``actor`` may see it (through its owning team, or through a case they may
     see); :class:`NotFound` otherwise (unknown and hidden alike)."""
     from casework.cases.models import Case
-    from casework.consent.facts import case_facts, family_facts
+    from casework.consent.facts import admit, case_facts, family_facts
     from casework.consent.policy import decide_case
 
     family = session.get(Family, family_id) if family_id else None
     if family is None:
         raise NotFound()
     decision = decide(actor, family_facts(session, family.id, family.owning_team_id))
+    if decision.restricted:
+        refuse(decision)
     if decision.allowed:
-        return family, decision
-    through_cases = [
-        d
-        for case in session.scalars(select(Case).where(Case.family_id == family.id))
-        if (d := decide_case(actor, case_facts(session, case, today()))).allowed
-    ]
+        return family, admit(session, decision)
+    cases = session.scalars(select(Case).where(Case.family_id == family.id))
+    decisions = [decide_case(actor, case_facts(session, case, today())) for case in cases]
+    through_cases = [d for d in decisions if d.allowed]
     if not through_cases:
-        raise NotFound()
+        refuse(next((d for d in decisions if d.restricted), DENY))
     withheld = frozenset.intersection(*(d.withheld for d in through_cases))
-    return family, Decision(True, through_cases[0].basis, withheld)
+    return family, admit(session, Decision(True, through_cases[0].basis, withheld, restricted_people=through_cases[0].restricted_people))
 
 
 def _people(session: Session, family: Family, decision: Decision) -> list[Person]:

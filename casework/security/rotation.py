@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -27,7 +27,7 @@ from casework.audit import trail
 from casework.db import Database
 from casework.families.models import Family
 from casework.security.crypto import DecryptionError, new_key, unwrap_key, wrap_key
-from casework.security.keyring import Keyring, KeyringError
+from casework.security.keyring import Keyring, KeyringError, KeySet
 
 MAX_PASSES = 20
 
@@ -149,3 +149,29 @@ def rotate(
     if left:
         raise KeyringError(f"{left} families are still on a retired key-encryption key: run the rotation again")
     return RotationResult(kek_id, total, passes, len(found.unreadable))
+
+
+def retire_kek(db: Database, kek_id: str) -> None:
+    """Destroy a key-encryption key that no family's data key is wrapped under any more (after
+    ``rotate``). Backups taken while it was current hold data keys wrapped under it -- among them
+    the keys of families disposed of since -- so once it is gone, and every copy of the keyring
+    that held it has expired, nothing in those backups can be opened (docs/data-protection.md)."""
+    if db.keyring_path is None:
+        raise KeyringError("the keyring file is not known: cannot retire a key")
+    db.refresh_keyring()
+    ring = db.keyring
+    if kek_id not in ring.kek.keys:
+        raise KeyringError(f"there is no key-encryption key {kek_id} in the keyring")
+    if kek_id == ring.kek.current:
+        raise KeyringError(f"{kek_id} is the current key-encryption key: rotate first")
+    with db.engine.connect() as conn:
+        left = int(conn.execute(select(func.count()).select_from(Family).where(Family.kek_id == kek_id)).scalar() or 0)
+    if left:
+        raise KeyringError(f"{left} families still have their data key wrapped under {kek_id}: run casework keys rotate first")
+    kept = KeySet(ring.kek.current, {key_id: key for key_id, key in ring.kek.keys.items() if key_id != kek_id})
+    replace(ring, kek=kept).save(db.keyring_path)
+    db.refresh_keyring()
+    with db.session() as session:
+        trail.bind(session, trail.AuditContext("cli", None, None))
+        trail.record(session, "keys.retire", subject_type="keyring", detail={"kek": kek_id})
+        session.commit()

@@ -39,6 +39,7 @@ def _navigation_items() -> list[dict[str, Any]]:
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     if actor.has_role("ig_officer"):
         items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
+        items.append({"href": url_for("retention.index"), "text": "Data protection", "active": path.startswith("/data-protection")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
     return items
 
@@ -86,6 +87,7 @@ def init_web(app: Flask) -> None:
     from casework.consent.views import bp as consent_bp
     from casework.families.views import bp as families_bp
     from casework.plans.views import bp as plans_bp
+    from casework.retention.views import bp as retention_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
     from casework.web.limits import init_limits
@@ -106,6 +108,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(retention_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

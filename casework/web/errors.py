@@ -18,6 +18,7 @@ from casework.errors import (
     NotFound,
     NotPermitted,
     RateLimited,
+    Restricted,
     StaleVersion,
     TooLarge,
     Unauthenticated,
@@ -60,6 +61,8 @@ def render_error(error: DomainError, status: int | None = None) -> Response:
     status = status or error.status
     if wants_json():
         response: Response = jsonify(error_body(error))
+    elif isinstance(error, Restricted):
+        response = Response(render_template("errors/restricted.html", message=error.message), mimetype="text/html")
     else:
         response = Response(
             render_template("errors/error.html", status=status, title=_TITLES.get(status, "There is a problem"), message=error.message),

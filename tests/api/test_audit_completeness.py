@@ -49,6 +49,8 @@ NOT_CASE_DATA = {
     ("consent.known", "GET"),
     # The user's own notifications marked read (their messages, not a case's records).
     ("cases.read_notifications", "POST"),
+    # The data protection start page: a form to find a family.
+    ("retention.index", "GET"),
 }
 #: Page routes whose empty form comes back with its errors: nothing is read or written, so
 #: there is nothing to audit (the matrix posts an empty form to every page route).
@@ -68,6 +70,7 @@ EMPTY_FORM_POSTS = {
     ("plans.add_action", "POST"),
     ("plans.action", "POST"),
     ("plans.check", "POST"),
+    ("retention.index", "POST"),
 }
 
 

@@ -15,6 +15,10 @@ by ``refresh_sharing``. Then, for every generated user:
   decisions withhold them on every case the user sees the family through;
 * the facts the single-record gate reads from the derived tables (``facts.case_facts``) are the
   pure facts.
+
+Restrictions of processing (a whole family, lifted or not, and single people) are placed by an
+information governance officer after each family's history: a restricted family drops out of
+both answers, and a restricted person is hidden from everyone who sees their family.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from casework.consent.query import visible_cases, visible_families, withheld_fro
 from casework.db import new_id, today, utcnow
 from casework.errors import ValidationFailed
 from casework.families.models import Family, Person
+from casework.retention import services as retention
 
 ORGS = 4  # organisation 0 is the local authority that owns every family
 LA_TEAMS = ("Team 0", "Team 1", "Team 2")  # families are owned by Team 0 or Team 1
@@ -84,10 +89,15 @@ case_events = st.tuples(
     st.lists(consent_event, max_size=6),
     st.lists(override_event, max_size=2),
 ).map(lambda kinds: [event for events in kinds for event in events])
+restrictions = st.tuples(
+    st.sampled_from([None, None, "family", "family_lifted"]),  # processing of the whole family restricted
+    st.one_of(st.just(frozenset[int]()), st.frozensets(st.integers(0, 15), max_size=2)),  # people restricted
+)
 families = st.tuples(
     st.integers(0, 1),  # owning team
     st.lists(people, min_size=1, max_size=4),
     st.lists(case_events, min_size=1, max_size=2),  # an earlier, closed case and the open one
+    restrictions,
 )
 
 
@@ -116,6 +126,8 @@ class Builder:
         self.generated = 0
         self.histories: list[CaseHistory] = []
         self.people: dict[str, list[rules.PersonFacts]] = {}  # family -> its people
+        self.ig = world.user(roles=("ig_officer",), team=None, org=la)
+        self.restricted: dict[str, tuple[bool, frozenset[str]]] = {}  # family -> (whole family, people)
 
     def org_ids(self, indexes: frozenset[int]) -> list[str]:
         return sorted(self.orgs[i].id for i in indexes)
@@ -131,7 +143,13 @@ class Builder:
         self.generated = len(self.users)
         self.users += [*self.owners, *self.managers]
 
-    def add_family(self, owner_index: int, members: list[tuple[str, Any]], case_specs: list[list[tuple[Any, ...]]]) -> None:
+    def add_family(
+        self,
+        owner_index: int,
+        members: list[tuple[str, Any]],
+        case_specs: list[list[tuple[Any, ...]]],
+        restrict: tuple[str | None, frozenset[int]] = (None, frozenset()),
+    ) -> None:
         owner = self.owners[owner_index]
         family = self.world.family(owner)
         people: list[Person] = []
@@ -156,6 +174,18 @@ class Builder:
             if n < len(case_specs) - 1:  # an earlier episode, closed before the next one opens
                 case.status, case.closed_at, case.closed_by_id, case.closure_reason = "closed", utcnow(), owner.id, "needs_met"
                 self.session.flush()
+        self._restrict(family.id, people, *restrict)
+
+    def _restrict(self, family_id: str, people: list[Person], whole: str | None, restricted: frozenset[int]) -> None:
+        ig = actor_for(self.ig)
+        person_ids = frozenset(people[i % len(people)].id for i in restricted)
+        for person_id in sorted(person_ids):
+            retention.set_restriction(self.session, ig, family_id, person_id=person_id, reason="Generated")
+        if whole:
+            row = retention.set_restriction(self.session, ig, family_id, reason="Generated")
+            if whole == "family_lifted":
+                retention.lift_restriction(self.session, ig, row.id, reason="Generated")
+        self.restricted[family_id] = (whole == "family", person_ids)
 
     def _member(self, owner: User, history: CaseHistory, people: list[Person], index: int, removed: bool) -> None:
         user = self.users[index % self.generated]  # the owning teams see their cases anyway
@@ -292,6 +322,8 @@ class Builder:
             bases=sharing.bases(self.today),
             withheld=sharing.withheld_today(self.today),
             withheld_users=self.named(case.family_id),
+            restricted=self.restricted[case.family_id][0],
+            restricted_people=self.restricted[case.family_id][1],
         )
 
 
@@ -391,6 +423,20 @@ def share(about: int, decision: str, orgs: frozenset[int], by: int | None = None
         )
     ],
 )
+# the health visitor's family is restricted as a whole; in the other family the child is restricted
+# and a lifted restriction on the whole family no longer counts
+@example(
+    user_specs=[(1, 1, PRACTITIONER), (0, 1, PRACTITIONER)],
+    family_specs=[
+        (0, [("parent_carer", True), ("child", 3000)], [[("member", 0, False), share(0, "given", HEALTH)]], ("family", NOBODY)),
+        (
+            1,
+            [("parent_carer", True), ("child", 3000)],
+            [[("member", 0, False), share(0, "given", HEALTH)]],
+            ("family_lifted", frozenset({1})),
+        ),
+    ],
+)
 def test_consent_policy_sql_filter_agrees_with_decide_case(session, world, user_specs, family_specs):
     nested = session.begin_nested()
     try:
@@ -417,7 +463,7 @@ def test_consent_policy_sql_filter_agrees_with_decide_case(session, world, user_
             assert by_sql == by_rule, (sorted(actor.roles), user.organisation_id)
 
             # families: through the owning team, or through a case the actor sees
-            by_team = {f: decide(actor, FamilyFacts(f, owning_team[f], built.named(f))) for f in family_ids}
+            by_team = {f: decide(actor, FamilyFacts(f, owning_team[f], built.named(f), *built.restricted[f])) for f in family_ids}
             through_team = {f for f, d in by_team.items() if d.allowed}
             through_cases: dict[str, list[frozenset[str]]] = {}
             for case_id in by_rule:
