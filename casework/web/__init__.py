@@ -84,6 +84,7 @@ def init_web(app: Flask) -> None:
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
     from casework.consent.views import bp as consent_bp
+    from casework.dataprotection.views import bp as dataprotection_bp
     from casework.families.views import bp as families_bp
     from casework.plans.views import bp as plans_bp
     from casework.web.access import init_access
@@ -106,6 +107,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(dataprotection_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

@@ -32,6 +32,7 @@ from casework.auth.services import actor_for
 from casework.cases import leads, transitions
 from casework.cases import services as cases
 from casework.consent import services as consent
+from casework.dataprotection import review as subject_access
 from casework.plans import services as plans
 from casework.plans.models import PostClosureCheck
 from tests.assessment_world import submitted_assessment
@@ -208,9 +209,20 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("audit.user", "GET"): frozenset({"ig_officer"}),
     ("audit.failed_sign_ins", "GET"): frozenset({"ig_officer"}),
     ("audit.verify", "GET"): frozenset({"ig_officer"}),
+    # Data protection: subject access is information governance's alone
+    ("api.subject_access_export", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.exports", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.start", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.review_export", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.save", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.release", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.package", "GET"): frozenset({"ig_officer"}),
 }
 #: Routes on which the information governance officer sees every case's audit events.
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
+#: Routes on which the information governance officer reviews everything held about a person (subject access).
+SUBJECT_ACCESS = {("api.subject_access_export", "GET"), ("dataprotection.exports", "GET"), ("dataprotection.review_export", "GET")}
+SUBJECT_ACCESS |= {("dataprotection.save", "POST"), ("dataprotection.start", "POST"), ("dataprotection.release", "POST")}
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.close_case", "POST"): (frozenset({"lead", "team_manager"}), 409),  # a change of level is pending
@@ -219,6 +231,7 @@ BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.sign_off_assessment", "POST"): (frozenset({"team_manager"}), 409),  # it has not been submitted
     ("api.return_assessment", "POST"): (frozenset({"team_manager"}), 409),
     ("api.create_plan", "POST"): (TEAM, 409),  # the case has its plan already
+    ("dataprotection.package", "GET"): (frozenset({"ig_officer"}), 404),  # the export is a draft: nothing released yet
 }
 #: Actors for whom the real and a made-up record id must answer alike (the existence check).
 HIDDEN = frozenset({"other_team", "no_basis_taf", "withdrawn_taf"})
@@ -311,6 +324,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
     consent.record_consent(
         session, lead, case.id, person_id=yolanda.id, **{**refusal, "organisation_ids": [police.id]}, do_not_share_with=named
     )
+    export = subject_access.start_review(session, actor_for(users["ig_officer"]), mother.id)
     token, _ = auth.create_token(session, users["lead"], "matrix")
     session.commit()
     ids = {
@@ -333,6 +347,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "action_id": action.id,
         "action_version": str(action.version),
         "check_id": closed.id,
+        "export_id": export.id,
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id, "plan": plan.id}
     secrets["assessment"] = assessment.id
@@ -543,6 +558,8 @@ def test_authorization_matrix_every_route_for_every_relationship(app, session, w
             echo = echo or (key == ("api.record_override", "POST") and actor == "safeguarding_lead")
             # Information governance reads every case's audit trail (who looked, at what): that is its purpose.
             echo = echo or (key in AUDIT_FOR_IG and actor == "ig_officer")
+            # Information governance answers subject access requests: everything held about the person.
+            echo = echo or (key in SUBJECT_ACCESS and actor == "ig_officer")
             text = "" if echo else _text(response) + response.headers.get("Location", "")
             for leak in _leaks(actor, text, w, actor in OVERSIGHT.get(key, NOBODY)):
                 failures.append(f"{method} {rule.rule} as {actor}: the response contains {leak}")
