@@ -28,6 +28,7 @@ def sar_world(session: Session, world: Any) -> SimpleNamespace:
     lead = actor_for(t.lead)
     t.ig = world.user(roles=("ig_officer",), team=None, org=t.la)
     t.older.school = KAI_CANARY
+    t.family.note = f"Concerns raised by {MANUAL_CANARY}"  # nobody's name: only the officer can see it must go
     share_with_health(session, t)
     consent.record_consent(  # Kai's own refusal: another person's consent
         session,
