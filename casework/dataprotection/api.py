@@ -8,8 +8,16 @@ from typing import Any
 from flask import Response, g, render_template, request
 
 from casework.api import endpoint
-from casework.dataprotection import review, sar
-from casework.dataprotection.schemas import SubjectAccessExportSchema
+from casework.dataprotection import rectify, review, sar
+from casework.dataprotection.schemas import (
+    CorrectionCreateSchema,
+    CorrectionPageSchema,
+    CorrectionSchema,
+    StatementCreateSchema,
+    StatementPageSchema,
+    StatementSchema,
+    SubjectAccessExportSchema,
+)
 from casework.web.requests import db_session
 
 ZIP = "application/zip"
@@ -43,3 +51,82 @@ def subject_access_export(person_id: str) -> Any:
         data = review.latest_package(db_session(), g.actor, person_id, render_package_html)
         return zip_response(data, "subject-access-export.zip")
     return sar.export(db_session(), g.actor, person_id)
+
+
+WRITERS = ("practitioner", "manager", "ig_officer")
+
+
+def _all(items: list[Any]) -> dict[str, Any]:
+    """A whole history as one page (API.md's list shape)."""
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+
+
+@endpoint(
+    "/people/<person_id>/corrections",
+    "POST",
+    summary="Correct one of a person's details (names, date of birth, expected date, NHS number, gender, ethnicity, "
+    "language, school); the previous value is kept in the history. The owning team or an information governance officer",
+    tag="Data protection",
+    body=CorrectionCreateSchema,
+    response=CorrectionSchema,
+    status=201,
+    roles=WRITERS,
+    errors=(401, 403, 404),
+)
+def correct_person(person_id: str, body: dict[str, Any]) -> Any:
+    return rectify.correct_person(db_session(), g.actor, person_id, field=body["field"], value=body["value"], reason=body["reason"])
+
+
+@endpoint(
+    "/families/<family_id>/corrections",
+    "POST",
+    summary="Correct a family's address or postcode; the previous value is kept in the history",
+    tag="Data protection",
+    body=CorrectionCreateSchema,
+    response=CorrectionSchema,
+    status=201,
+    roles=WRITERS,
+    errors=(401, 403, 404),
+)
+def correct_family(family_id: str, body: dict[str, Any]) -> Any:
+    return rectify.correct_family(db_session(), g.actor, family_id, field=body["field"], value=body["value"], reason=body["reason"])
+
+
+@endpoint(
+    "/people/<person_id>/corrections",
+    "GET",
+    summary="The history of corrections of a person's details and their family's, newest first",
+    tag="Data protection",
+    response=CorrectionPageSchema,
+    roles=WRITERS,
+)
+def list_corrections(person_id: str) -> Any:
+    return _all(rectify.list_corrections(db_session(), g.actor, person_id))
+
+
+@endpoint(
+    "/people/<person_id>/statements",
+    "POST",
+    summary="Record a person's statement of disagreement with an opinion about them: an assessment's section "
+    "(record_type assessment, section_key), a review's summary or a plan's analysis. Shown wherever the opinion is",
+    tag="Data protection",
+    body=StatementCreateSchema,
+    response=StatementSchema,
+    status=201,
+    roles=WRITERS,
+    errors=(401, 403, 404),
+)
+def add_statement(person_id: str, body: dict[str, Any]) -> Any:
+    return rectify.add_statement(db_session(), g.actor, person_id, **body)
+
+
+@endpoint(
+    "/people/<person_id>/statements",
+    "GET",
+    summary="A person's statements of disagreement, newest first",
+    tag="Data protection",
+    response=StatementPageSchema,
+    roles=WRITERS,
+)
+def list_statements(person_id: str) -> Any:
+    return _all(rectify.list_statements(db_session(), g.actor, person_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casework.api.schemas import page_schema
 from casework.dataprotection.rules import STATEMENT_RECORD_TYPES
 
 
@@ -90,3 +91,7 @@ class StatementSchema(Schema):
     text = fields.Str()
     recorded_by_id = fields.Str()
     recorded_at = fields.DateTime()
+
+
+CorrectionPageSchema = page_schema("CorrectionPage", CorrectionSchema)
+StatementPageSchema = page_schema("StatementPage", StatementSchema)

@@ -6,14 +6,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from casework.dataprotection import review
+from casework.dataprotection import rectify, review, rules
 from casework.dataprotection.api import render_package_html, zip_response
+from casework.dataprotection.forms import CorrectionForm, StatementForm
 from casework.errors import ValidationFailed
+from casework.families.forms import ROLE_CHOICES
 from casework.web.access import roles_required
+from casework.web.forms import apply_problems
 from casework.web.requests import db_session
 
 bp = Blueprint("dataprotection", __name__, template_folder="templates")
 IG = ("ig_officer",)
+#: A person's page: whoever may see the family (the owning team writes), and information governance.
+PEOPLE = ("practitioner", "manager", "ig_officer")
+ROLE_LABELS = dict(ROLE_CHOICES)
 
 
 def _version() -> int | None:
@@ -98,3 +104,89 @@ def release(export_id: str) -> Response:
 def package(export_id: str) -> Response:
     row, data = review.download(db_session(), g.actor, export_id)
     return zip_response(data, f"subject-access-{row.released_at:%Y-%m-%d}.zip" if row.released_at else "subject-access.zip")
+
+
+@bp.get("/people/<person_id>")
+@roles_required(*PEOPLE)
+def person(person_id: str) -> str:
+    record = rectify.person_record(db_session(), g.actor, person_id)
+    opinions = {o.value: o.label for o in rectify.opinions(db_session(), record.person)}
+    return render_template(
+        "dataprotection/person.html",
+        record=record,
+        labels=rules.LABELS,
+        opinions=opinions,
+        role_labels=ROLE_LABELS,
+        page_title="Person",
+    )
+
+
+def _correction_page(person_id: str | None, family_id: str | None) -> Response | str:
+    dbs = db_session()
+    if person_id:
+        record = rectify.person_record(dbs, g.actor, person_id)
+        family = record.family
+        subject_type, back = "person", url_for("dataprotection.person", person_id=person_id)
+    else:
+        family = rectify.family_record(dbs, g.actor, family_id or "")
+        subject_type, back = "family", url_for("families.show", family_id=family.id)
+        record = None
+    form = CorrectionForm()
+    form.field.choices = [("", "Choose a detail")] + [(f, rules.LABELS[f]) for f in rules.fields_for(subject_type)]
+    if form.validate_on_submit():
+        try:
+            if person_id:
+                rectify.correct_person(dbs, g.actor, person_id, field=form.field.data or "", value=form.value.data, reason=form.reason.data)
+            else:
+                rectify.correct_family(
+                    dbs, g.actor, family_id or "", field=form.field.data or "", value=form.value.data, reason=form.reason.data
+                )
+        except ValidationFailed as exc:
+            apply_problems(form, exc)
+        else:
+            flash("Detail corrected. The previous value is kept in the history.", "success")
+            return redirect(back)
+    title = "Correct a person's details" if person_id else "Correct the family's details"
+    return render_template(
+        "dataprotection/correct.html", form=form, record=record, family=family, subject_type=subject_type, back=back, page_title=title
+    )
+
+
+@bp.route("/people/<person_id>/corrections/new", methods=["GET", "POST"])
+@roles_required(*PEOPLE)
+def correct_person(person_id: str) -> Response | str:
+    return _correction_page(person_id, None)
+
+
+@bp.route("/families/<family_id>/corrections/new", methods=["GET", "POST"])
+@roles_required(*PEOPLE)
+def correct_family(family_id: str) -> Response | str:
+    return _correction_page(None, family_id)
+
+
+@bp.route("/people/<person_id>/statements/new", methods=["GET", "POST"])
+@roles_required(*PEOPLE)
+def add_statement(person_id: str) -> Response | str:
+    dbs = db_session()
+    record = rectify.person_record(dbs, g.actor, person_id)
+    form = StatementForm()
+    choices = rectify.opinions(dbs, record.person)
+    form.opinion.choices = [(o.value, o.label) for o in choices]
+    if form.validate_on_submit():
+        chosen = next((o for o in choices if o.value == form.opinion.data), None)
+        try:
+            rectify.add_statement(
+                dbs,
+                g.actor,
+                person_id,
+                record_type=chosen.record_type if chosen else "",
+                record_id=chosen.record_id if chosen else "",
+                section_key=chosen.section_key if chosen else None,
+                text=form.text.data,
+            )
+        except ValidationFailed as exc:
+            apply_problems(form, exc)
+        else:
+            flash("Statement of disagreement recorded. It is shown wherever the opinion is.", "success")
+            return redirect(url_for("dataprotection.person", person_id=person_id))
+    return render_template("dataprotection/statement.html", form=form, record=record, page_title="Record a statement of disagreement")

@@ -217,12 +217,29 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("dataprotection.save", "POST"): frozenset({"ig_officer"}),
     ("dataprotection.release", "POST"): frozenset({"ig_officer"}),
     ("dataprotection.package", "GET"): frozenset({"ig_officer"}),
+    # Rectification: the owning team (on the person's behalf) or information governance records; whoever sees the family reads
+    ("api.correct_person", "POST"): TEAM | {"ig_officer"},
+    ("api.correct_family", "POST"): TEAM | {"ig_officer"},
+    ("api.list_corrections", "GET"): SEE | {"ig_officer"},
+    ("api.add_statement", "POST"): TEAM | {"ig_officer"},
+    ("api.list_statements", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.person", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_person", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_person", "POST"): TEAM | {"ig_officer"},  # an empty form comes back with its errors
+    ("dataprotection.correct_family", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_family", "POST"): TEAM | {"ig_officer"},
+    ("dataprotection.add_statement", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.add_statement", "POST"): TEAM | {"ig_officer"},
 }
 #: Routes on which the information governance officer sees every case's audit events.
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
 #: Routes on which the information governance officer reviews everything held about a person (subject access).
 SUBJECT_ACCESS = {("api.subject_access_export", "GET"), ("dataprotection.exports", "GET"), ("dataprotection.review_export", "GET")}
 SUBJECT_ACCESS |= {("dataprotection.save", "POST"), ("dataprotection.start", "POST"), ("dataprotection.release", "POST")}
+#: ...and corrects a person's or a family's record, or records a statement of disagreement, on the person's request.
+SUBJECT_ACCESS |= {(e, m) for e in ("api.correct_person", "api.correct_family", "api.list_corrections") for m in ("GET", "POST")}
+SUBJECT_ACCESS |= {(e, m) for e in ("api.add_statement", "api.list_statements", "dataprotection.person") for m in ("GET", "POST")}
+SUBJECT_ACCESS |= {(f"dataprotection.{e}", m) for e in ("correct_person", "correct_family", "add_statement") for m in ("GET", "POST")}
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.close_case", "POST"): (frozenset({"lead", "team_manager"}), 409),  # a change of level is pending
@@ -427,6 +444,14 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
             "summary": "Going well",
         },
         ("api.record_check", "POST"): {"sustained": True},
+        ("api.correct_person", "POST"): {"field": "gender", "value": "Female", "reason": "She told us"},
+        ("api.correct_family", "POST"): {"field": "address_line_1", "value": "2 New Road", "reason": "Moved"},
+        ("api.add_statement", "POST"): {
+            "record_type": "assessment",
+            "record_id": ids["assessment_id"],
+            "section_key": "analysis",
+            "text": "I disagree",
+        },
     }
 
 
