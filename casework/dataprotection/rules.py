@@ -67,7 +67,7 @@ def read_value(subject_type: str, field: str, text: str | None, today: date) -> 
             return None, {"value": ["Date of birth must be today or in the past, and after 1900"]}
         return value, {}
     if kind == "nhs" and not family_rules.is_valid_nhs_number(text):
-        return None, {"value": ["Enter a valid NHS number, like 485 777 3456"]}
+        return None, {"value": ["Enter a valid NHS number: 10 digits, the last a check digit"]}
     if kind == "postcode" and not family_rules.is_valid_postcode(text):
         return None, {"value": ["Enter a real postcode, like SW1A 1AA"]}
     limit = family_rules.MAX_NAME if kind == "name" else family_rules.MAX_LINE

@@ -61,7 +61,7 @@ def test_a_correction_needs_a_reason_and_a_real_value(client, session, t):
     response = client.post(url, data={"csrf_token": csrf(form), "field": "nhs_number", "value": "123", "reason": ""})
     assert response.status_code == 200
     assert error_summary_links(response) == {
-        "value": "Enter a valid NHS number, like 485 777 3456",
+        "value": "Enter a valid NHS number: 10 digits, the last a check digit",
         "reason": "Say why the detail is being corrected",
     }
 
