@@ -29,9 +29,11 @@ from casework.consent.policy import Actor
 from casework.dataprotection import redaction
 from casework.dataprotection.models import Correction, DisagreementStatement
 from casework.db import utcnow
-from casework.errors import NotFound
+from casework.errors import NotFound, ValidationFailed
 from casework.families.models import Family, Person
+from casework.families.services import blind_indexer
 from casework.plans.models import Action, Outcome, Plan, Review
+from casework.security.blind import normalise_name
 
 IG_BASIS = "ig_officer"
 PERSON_FIELDS = (
@@ -391,6 +393,29 @@ def gather(session: Session, person: Person, family: Family) -> tuple[Gathered, 
     own_statements = [s for s in statements if s.person_id == person.id]
     items += _rectification_items(person, family, corrections, own_statements, names)
     return Gathered(person, family, items, access_log(session, person, names), utcnow()), people
+
+
+def find_people(session: Session, actor: Actor, *, family_name: str | None, date_of_birth: date | None) -> list[Person]:
+    """Information governance finds the person a request is about, in every family: exact match
+    on last name (and date of birth when given) through the blind indexes. Audited as a search."""
+    ig_only(actor)
+    family_name = (family_name or "").strip()
+    if not family_name:
+        raise ValidationFailed(fields={"family_name": ["Enter the person's last name"]})
+    idx = blind_indexer(session)
+    if date_of_birth is not None:
+        where = Person.name_dob_bi == idx.name_dob(family_name, date_of_birth)
+    else:
+        where = Person.family_name_bi == idx.family_name(family_name)
+    hits = [
+        p
+        for p in session.scalars(select(Person).where(where).order_by(Person.id).limit(1000))
+        if normalise_name(p.family_name or "") == normalise_name(family_name)
+        and (date_of_birth is None or p.date_of_birth == date_of_birth)
+    ][:50]
+    detail = {"hits": [p.id for p in hits], "criteria": ["family_name", *(["date_of_birth"] if date_of_birth else [])]}
+    trail.record(session, "person.search", subject_type="person", basis=IG_BASIS, detail=detail)
+    return hits
 
 
 def record_export(session: Session, action: str, person: Person, detail: dict[str, Any] | None = None) -> None:

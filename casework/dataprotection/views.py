@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from casework.dataprotection import rectify, review, rules
+from casework.dataprotection import rectify, review, rules, sar
 from casework.dataprotection.api import render_package_html, zip_response
-from casework.dataprotection.forms import CorrectionForm, StatementForm
+from casework.dataprotection.forms import CorrectionForm, FindForm, StatementForm
 from casework.errors import ValidationFailed
 from casework.families.forms import ROLE_CHOICES
 from casework.web.access import roles_required
@@ -25,6 +25,19 @@ ROLE_LABELS = dict(ROLE_CHOICES)
 def _version() -> int | None:
     text = request.form.get("version", "")
     return int(text) if text.isdigit() else None
+
+
+@bp.get("/subject-access")
+@roles_required(*IG)
+def find() -> str:
+    form = FindForm(formdata=request.args)
+    results = None
+    if request.args and form.validate():
+        try:
+            results = sar.find_people(db_session(), g.actor, family_name=form.family_name.data, date_of_birth=form.date_of_birth.data)
+        except ValidationFailed as exc:
+            apply_problems(form, exc)
+    return render_template("dataprotection/find.html", form=form, results=results, role_labels=ROLE_LABELS, page_title="Subject access")
 
 
 @bp.get("/people/<person_id>/subject-access")

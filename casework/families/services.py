@@ -67,6 +67,11 @@ def _people(session: Session, family: Family, decision: Decision) -> list[Person
     return [p for p in people if p.id not in decision.withheld]
 
 
+def blind_indexer(session: Session) -> BlindIndexer:
+    """The session's blind indexer (for searches beyond this module's, e.g. subject access)."""
+    return _indexer(session)
+
+
 def reindex_person(session: Session, person: Person) -> None:
     """Recompute a person's blind indexes from their details (after a correction)."""
     idx = _indexer(session)

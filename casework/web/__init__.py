@@ -39,6 +39,7 @@ def _navigation_items() -> list[dict[str, Any]]:
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     if actor.has_role("ig_officer"):
         items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
+        items.append({"href": url_for("dataprotection.find"), "text": "Subject access", "active": path.startswith("/subject-access")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
     return items
 

@@ -211,6 +211,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("audit.verify", "GET"): frozenset({"ig_officer"}),
     # Data protection: subject access is information governance's alone
     ("api.subject_access_export", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.find", "GET"): frozenset({"ig_officer"}),
     ("dataprotection.exports", "GET"): frozenset({"ig_officer"}),
     ("dataprotection.start", "POST"): frozenset({"ig_officer"}),
     ("dataprotection.review_export", "GET"): frozenset({"ig_officer"}),
@@ -235,6 +236,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
 #: Routes on which the information governance officer reviews everything held about a person (subject access).
 SUBJECT_ACCESS = {("api.subject_access_export", "GET"), ("dataprotection.exports", "GET"), ("dataprotection.review_export", "GET")}
+SUBJECT_ACCESS |= {("dataprotection.find", "GET")}
 SUBJECT_ACCESS |= {("dataprotection.save", "POST"), ("dataprotection.start", "POST"), ("dataprotection.release", "POST")}
 #: ...and corrects a person's or a family's record, or records a statement of disagreement, on the person's request.
 SUBJECT_ACCESS |= {(e, m) for e in ("api.correct_person", "api.correct_family", "api.list_corrections") for m in ("GET", "POST")}
@@ -455,7 +457,7 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill"}
+QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill", "dataprotection.find": "?family_name=Quill"}
 
 
 def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:

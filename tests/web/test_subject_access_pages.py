@@ -110,3 +110,15 @@ def test_subject_access_review_asks_for_a_reason_for_each_redaction(client, sess
 def test_subject_access_pages_are_for_information_governance_only(client, session, t):
     sign_in(client, session, t.manager)
     assert client.get(f"/people/{t.mother.id}/subject-access").status_code == 403
+
+
+def test_subject_access_officer_finds_the_person_in_any_family(client, session, t):
+    sign_in(client, session, t.ig)
+    found = client.get("/subject-access", query_string={"family_name": "quill", "date_of_birth": ["1", "6", "2014"]})
+    assert found.status_code == 200
+    links = [a["href"] for a in page(found).select("#results ~ table a")]
+    assert links == [f"/people/{t.older.id}/subject-access"]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "person.search", AuditEvent.actor_id == t.ig.id)).all()
+    assert len(events) == 1 and events[0].basis == "ig_officer"
+    empty = client.get("/subject-access?family_name=")
+    assert error_summary_links(empty) == {"family_name": "Enter the person's last name"}
