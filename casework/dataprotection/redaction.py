@@ -42,14 +42,16 @@ def redactable_keys(items: Iterable[Item]) -> set[str]:
     return keys
 
 
+_WORD = re.compile(r"[^\W\d_]+")  # runs of letters: "Ruby's" holds "Ruby", "Quill-Smith" both names
+
+
 def _name_tokens(names: Iterable[str]) -> set[str]:
-    return {token.casefold() for name in names for token in re.findall(r"[^\W\d_][\w'-]*", name) if len(token) >= 2}
+    return {token.casefold() for name in names for token in _WORD.findall(name) if len(token) >= 2}
 
 
 def names_in(text: str, tokens: set[str]) -> bool:
     """Whether ``text`` contains any of the name ``tokens`` as a whole word (case-insensitive)."""
-    words = {w.casefold() for w in re.findall(r"[^\W\d_][\w'-]*", text)}
-    return not words.isdisjoint(tokens)
+    return not {w.casefold() for w in _WORD.findall(text)}.isdisjoint(tokens)
 
 
 def suggest(items: Iterable[Item], subject_id: str, subject_names: Iterable[str], other_names: Iterable[str]) -> Redactions:

@@ -36,6 +36,7 @@ def test_redaction_suggest_marks_other_peoples_items_and_text_naming_them():
 def test_redaction_names_in_matches_whole_words_only():
     tokens = {"kai"}
     assert redaction.names_in("Kai said so", tokens) and redaction.names_in("KAI.", tokens)
+    assert redaction.names_in("worried about Kai's weight", tokens)
     assert not redaction.names_in("Kaiser Chiefs", tokens)
 
 
