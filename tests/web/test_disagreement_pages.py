@@ -74,3 +74,10 @@ def test_statement_is_shown_on_the_plan_page(client, session, t):
     sign_in(client, session, t.lead)
     text = client.get(f"/cases/{t.case.id}/plan").get_data(as_text=True)
     assert SAID_REVIEW in text and "Statement of disagreement" in text
+
+
+def test_statement_is_in_the_familys_plan(client, session, t):
+    sign_in(client, session, t.lead)
+    text = client.get(f"/cases/{t.case.id}/family-plan").get_data(as_text=True)
+    assert SAID_REVIEW in text
+    assert "Kai's words" not in text  # Kai asked not to share: he is never in the family's plan
