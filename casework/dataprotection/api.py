@@ -17,6 +17,9 @@ from casework.dataprotection.schemas import (
     StatementPageSchema,
     StatementSchema,
     SubjectAccessExportSchema,
+    SubjectAccessReleaseSchema,
+    SubjectAccessReviewSchema,
+    SubjectAccessReviewUpdateSchema,
 )
 from casework.web.requests import db_session
 
@@ -130,3 +133,96 @@ def add_statement(person_id: str, body: dict[str, Any]) -> Any:
 )
 def list_statements(person_id: str) -> Any:
     return _all(rectify.list_statements(db_session(), g.actor, person_id))
+
+
+def _review(found: review.Review) -> dict[str, Any]:
+    row = found.export
+    assert row is not None
+    return {
+        "id": row.id,
+        "person_id": row.person_id,
+        "status": row.status,
+        "version": row.version,
+        "created_at": row.created_at,
+        "released_at": row.released_at,
+        "package_sha256": row.package_sha256,
+        "generated_at": found.generated_at,
+        "items": found.items,
+        "redactions": [{"key": k, "reason": v} for k, v in sorted(found.redactions.items())],
+        "access_events": len(found.access_log),
+    }
+
+
+IG = ("ig_officer",)
+
+
+@endpoint(
+    "/people/<person_id>/subject-access-reviews",
+    "POST",
+    summary="Start the review of a subject access export: everything held now, third-party information pre-marked for "
+    "redaction. Stored encrypted so the review can be resumed",
+    tag="Data protection",
+    response=SubjectAccessReviewSchema,
+    status=201,
+    roles=IG,
+    errors=(401, 403, 404),
+)
+def start_subject_access_review(person_id: str) -> dict[str, Any]:
+    dbs = db_session()
+    row = review.start_review(dbs, g.actor, person_id)
+    return _review(review.get_review(dbs, g.actor, row.id))
+
+
+@endpoint(
+    "/subject-access-reviews/<export_id>",
+    "GET",
+    summary="A subject access review",
+    tag="Data protection",
+    response=SubjectAccessReviewSchema,
+    roles=IG,
+)
+def get_subject_access_review(export_id: str) -> dict[str, Any]:
+    return _review(review.get_review(db_session(), g.actor, export_id))
+
+
+@endpoint(
+    "/subject-access-reviews/<export_id>",
+    "PATCH",
+    summary="Replace the review's redactions: item keys, or `<item key>#<field>`, each with a reason (409 once released "
+    "or when the version is stale)",
+    tag="Data protection",
+    body=SubjectAccessReviewUpdateSchema,
+    response=SubjectAccessReviewSchema,
+    roles=IG,
+    errors=(401, 403, 404, 409),
+)
+def update_subject_access_review(export_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    marks = {r["key"]: r["reason"] for r in body["redactions"]}
+    return _review(review.save_redactions(db_session(), g.actor, export_id, version=body["version"], redactions=marks))
+
+
+@endpoint(
+    "/subject-access-reviews/<export_id>/release",
+    "POST",
+    summary="Release the review: the package is built from the saved redactions and kept; its SHA-256 is returned",
+    tag="Data protection",
+    body=SubjectAccessReleaseSchema,
+    response=SubjectAccessReviewSchema,
+    roles=IG,
+    errors=(401, 403, 404, 409),
+)
+def release_subject_access_review(export_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return _review(review.release(db_session(), g.actor, export_id, version=body["version"], render_html=render_package_html))
+
+
+@endpoint(
+    "/subject-access-reviews/<export_id>/package",
+    "GET",
+    summary="The released package (application/zip): HTML, PDF, JSON and manifest.json with SHA-256 hashes",
+    tag="Data protection",
+    roles=IG,
+    errors=(401, 403, 404),
+)
+def subject_access_package(export_id: str) -> Response:
+    _, data = review.download(db_session(), g.actor, export_id)
+    return zip_response(data, "subject-access-export.zip")

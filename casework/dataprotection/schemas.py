@@ -8,7 +8,7 @@ from casework.api.schemas import page_schema
 from casework.dataprotection.rules import STATEMENT_RECORD_TYPES
 
 
-class ItemSchema(Schema):
+class ExportItemSchema(Schema):
     key = fields.Str(metadata={"description": "The item's key: a redaction names it, or `<key>#<field>` for one field"})
     kind = fields.Str(
         metadata={
@@ -38,11 +38,11 @@ class RedactionSchema(Schema):
 
 
 class SubjectAccessExportSchema(Schema):
-    person = fields.Nested(ItemSchema)
-    family = fields.Nested(ItemSchema)
-    cases = fields.List(fields.Nested(ItemSchema))
-    consents = fields.List(fields.Nested(ItemSchema))
-    records = fields.List(fields.Nested(ItemSchema))
+    person = fields.Nested(ExportItemSchema)
+    family = fields.Nested(ExportItemSchema)
+    cases = fields.List(fields.Nested(ExportItemSchema))
+    consents = fields.List(fields.Nested(ExportItemSchema))
+    records = fields.List(fields.Nested(ExportItemSchema))
     access_log = fields.List(fields.Nested(AccessEventSchema), metadata={"description": "Every audited access, oldest first"})
     generated_at = fields.Str()
     suggested_redactions = fields.List(
@@ -95,3 +95,31 @@ class StatementSchema(Schema):
 
 CorrectionPageSchema = page_schema("CorrectionPage", CorrectionSchema)
 StatementPageSchema = page_schema("StatementPage", StatementSchema)
+
+
+class SubjectAccessReviewSchema(Schema):
+    id = fields.Str()
+    person_id = fields.Str()
+    status = fields.Str(metadata={"enum": ["draft", "released"]})
+    version = fields.Int(metadata={"description": "Send it back with PATCH and release: a stale one is refused with 409"})
+    created_at = fields.DateTime()
+    released_at = fields.DateTime(allow_none=True)
+    package_sha256 = fields.Str(allow_none=True, metadata={"description": "SHA-256 of the released ZIP"})
+    generated_at = fields.Str()
+    items = fields.List(fields.Nested(ExportItemSchema))
+    redactions = fields.List(fields.Nested(RedactionSchema), metadata={"description": "The officer's choices (pre-marked at the start)"})
+    access_events = fields.Int(metadata={"description": "How many access events the package's access log holds"})
+
+
+class RedactionInSchema(Schema):
+    key = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SubjectAccessReviewUpdateSchema(Schema):
+    version = fields.Int(required=True)
+    redactions = fields.List(fields.Nested(RedactionInSchema), required=True, validate=validate.Length(max=10_000))
+
+
+class SubjectAccessReleaseSchema(Schema):
+    version = fields.Int(required=True)

@@ -211,6 +211,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("audit.verify", "GET"): frozenset({"ig_officer"}),
     # Data protection: subject access is information governance's alone
     ("api.subject_access_export", "GET"): frozenset({"ig_officer"}),
+    ("api.start_subject_access_review", "POST"): frozenset({"ig_officer"}),
+    ("api.get_subject_access_review", "GET"): frozenset({"ig_officer"}),
+    ("api.update_subject_access_review", "PATCH"): frozenset({"ig_officer"}),
+    ("api.release_subject_access_review", "POST"): frozenset({"ig_officer"}),
+    ("api.subject_access_package", "GET"): frozenset({"ig_officer"}),
     ("dataprotection.find", "GET"): frozenset({"ig_officer"}),
     ("dataprotection.exports", "GET"): frozenset({"ig_officer"}),
     ("dataprotection.start", "POST"): frozenset({"ig_officer"}),
@@ -236,7 +241,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
 #: Routes on which the information governance officer reviews everything held about a person (subject access).
 SUBJECT_ACCESS = {("api.subject_access_export", "GET"), ("dataprotection.exports", "GET"), ("dataprotection.review_export", "GET")}
-SUBJECT_ACCESS |= {("dataprotection.find", "GET")}
+SUBJECT_ACCESS |= {("dataprotection.find", "GET"), ("api.start_subject_access_review", "POST"), ("api.get_subject_access_review", "GET")}
+SUBJECT_ACCESS |= {("api.update_subject_access_review", "PATCH"), ("api.release_subject_access_review", "POST")}
 SUBJECT_ACCESS |= {("dataprotection.save", "POST"), ("dataprotection.start", "POST"), ("dataprotection.release", "POST")}
 #: ...and corrects a person's or a family's record, or records a statement of disagreement, on the person's request.
 SUBJECT_ACCESS |= {(e, m) for e in ("api.correct_person", "api.correct_family", "api.list_corrections") for m in ("GET", "POST")}
@@ -251,6 +257,7 @@ BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.return_assessment", "POST"): (frozenset({"team_manager"}), 409),
     ("api.create_plan", "POST"): (TEAM, 409),  # the case has its plan already
     ("dataprotection.package", "GET"): (frozenset({"ig_officer"}), 404),  # the export is a draft: nothing released yet
+    ("api.subject_access_package", "GET"): (frozenset({"ig_officer"}), 404),
 }
 #: Actors for whom the real and a made-up record id must answer alike (the existence check).
 HIDDEN = frozenset({"other_team", "no_basis_taf", "withdrawn_taf"})
@@ -367,6 +374,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "action_version": str(action.version),
         "check_id": closed.id,
         "export_id": export.id,
+        "export_version": str(export.version),
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id, "plan": plan.id}
     secrets["assessment"] = assessment.id
@@ -446,6 +454,8 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
             "summary": "Going well",
         },
         ("api.record_check", "POST"): {"sustained": True},
+        ("api.update_subject_access_review", "PATCH"): {"version": int(ids["export_version"]), "redactions": []},
+        ("api.release_subject_access_review", "POST"): {"version": int(ids["export_version"])},
         ("api.correct_person", "POST"): {"field": "gender", "value": "Female", "reason": "She told us"},
         ("api.correct_family", "POST"): {"field": "address_line_1", "value": "2 New Road", "reason": "Moved"},
         ("api.add_statement", "POST"): {

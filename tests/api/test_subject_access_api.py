@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from casework.audit import who
 from casework.auth.services import actor_for
 from tests.conftest import bearer
-from tests.sar_world import KAI_CANARY, OUTCOME_CANARY, every_record_key, sar_world
+from tests.sar_world import KAI_CANARY, MANUAL_CANARY, OUTCOME_CANARY, every_record_key, sar_world
 
 API = "/api/v1"
 
@@ -110,3 +110,33 @@ def test_subject_access_zip_withholds_third_parties_and_its_manifest_hashes_hold
     released = json.loads(texts["subject-access-export.json"])
     assert released["person"]["fields"]["given_name"] == "Ava"
     assert "about" not in released["person"]
+
+
+def test_subject_access_review_api_resumes_redacts_and_releases(client, session, t):
+    h = bearer(session, t.ig)
+    started = client.post(f"{API}/people/{t.mother.id}/subject-access-reviews", headers=h)
+    assert started.status_code == 201, started.json
+    review = started.json
+    assert (
+        review["status"] == "draft"
+        and {"key": f"person:{t.older.id}", "reason": "Information about another person"} in review["redactions"]
+    )
+    url = f"{API}/subject-access-reviews/{review['id']}"
+    marks = [*review["redactions"], {"key": f"family:{t.family.id}#note", "reason": "Confidential source"}]
+    bad = client.patch(url, json={"version": review["version"], "redactions": [{"key": "case:nope", "reason": "x"}]}, headers=h)
+    assert bad.status_code == 422 and "redactions" in bad.json["error"]["fields"]
+    saved = client.patch(url, json={"version": review["version"], "redactions": marks}, headers=h)
+    assert saved.status_code == 200 and saved.json["version"] == review["version"] + 1
+    stale = client.patch(url, json={"version": review["version"], "redactions": marks}, headers=h)
+    assert stale.status_code == 409 and stale.json["error"]["code"] == "stale_version"
+    assert client.get(f"{url}/package", headers=h).status_code == 404  # nothing released yet
+    released = client.post(f"{url}/release", json={"version": saved.json["version"]}, headers=h)
+    assert released.status_code == 200 and released.json["status"] == "released"
+    package = client.get(f"{url}/package", headers=h)
+    assert package.mimetype == "application/zip" and hashlib.sha256(package.data).hexdigest() == released.json["package_sha256"]
+    assert MANUAL_CANARY not in zipfile.ZipFile(io.BytesIO(package.data)).read("subject-access-export.json").decode()
+    # the person's export through the first route now gives the released package
+    latest = client.get(f"{API}/people/{t.mother.id}/subject-access-export", headers={**h, "Accept": "application/zip"})
+    assert latest.data == package.data
+    assert client.patch(url, json={"version": released.json["version"], "redactions": []}, headers=h).status_code == 409
+    assert client.get(url, headers=bearer(session, t.lead)).status_code == 403
