@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from casework.audit import who
 from casework.auth.services import actor_for
+from casework.dataprotection import rectify
 from tests.conftest import bearer
 from tests.sar_world import KAI_CANARY, MANUAL_CANARY, OUTCOME_CANARY, every_record_key, sar_world
 
@@ -140,3 +141,22 @@ def test_subject_access_review_api_resumes_redacts_and_releases(client, session,
     assert latest.data == package.data
     assert client.patch(url, json={"version": released.json["version"], "redactions": []}, headers=h).status_code == 409
     assert client.get(url, headers=bearer(session, t.lead)).status_code == 403
+
+
+def test_subject_access_export_holds_corrections_and_statements_of_disagreement(client, session, t):
+    lead = actor_for(t.lead)
+    fixed = rectify.correct_person(session, lead, t.mother.id, field="family_name", value="Quill-Smith", reason="Married")
+    moved = rectify.correct_family(session, lead, t.family.id, field="address_line_1", value="2 New Road", reason="Moved")
+    kai = rectify.correct_person(session, lead, t.older.id, field="gender", value="Male", reason="Told us")
+    said = rectify.add_statement(
+        session, lead, t.mother.id, record_type="review", record_id=t.review.id, section_key=None, text="I was not asked"
+    )
+    session.commit()
+    doc = client.get(f"{API}/people/{t.mother.id}/subject-access-export", headers=bearer(session, t.ig)).json
+    items = _items(doc)
+    assert items[f"correction:{fixed.id}"]["fields"]["old_value"] == "Quill"
+    assert items[f"correction:{moved.id}"]["fields"]["new_value"] == "2 New Road"
+    assert f"correction:{kai.id}" not in items  # another person's correction is not about her
+    assert items[f"statement:{said.id}"]["fields"]["statement"] == "I was not asked"
+    assert items[f"review:{t.review.id}"]["fields"]["statement_of_disagreement"] == "I was not asked"
+    assert doc["person"]["fields"]["family_name"] == "Quill-Smith"
