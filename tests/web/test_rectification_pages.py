@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casework.audit.models import AuditEvent
 from casework.auth.services import actor_for
 from casework.families import services as families
-from tests.assessment_world import assessment_world, submitted_assessment
+from tests.assessment_world import assessment_world, share_with_health, submitted_assessment
 from tests.conftest import sign_in
 from tests.web.pages import csrf, error_summary_links, page, title
 
@@ -100,3 +100,15 @@ def test_a_statement_of_disagreement_is_recorded_against_an_opinion(client, sess
     assert response.status_code == 302
     shown = client.get(f"/people/{t.mother.id}").get_data(as_text=True)
     assert "I do not drink every night." in shown and "Practitioner analysis" in shown
+
+
+def test_the_family_page_offers_the_owning_team_a_correction(client, session, t):
+    sign_in(client, session, t.lead)
+    link = page(client.get(f"/families/{t.family.id}")).find("a", string="Correct the address or postcode")
+    assert link is not None and link["href"] == f"/families/{t.family.id}/corrections/new"
+    names = [a["href"] for a in page(client.get(f"/families/{t.family.id}")).select("table a")]
+    assert f"/people/{t.mother.id}" in names
+    share_with_health(session, t)  # the health visitor sees the family as a partner, and corrects nothing
+    sign_in(client, session, t.hv)
+    shown = client.get(f"/families/{t.family.id}")
+    assert shown.status_code == 200 and "Correct the address" not in shown.get_data(as_text=True)
