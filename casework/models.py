@@ -7,6 +7,7 @@ from casework.audit.models import AuditCheckpoint, AuditEvent, AuditReference
 from casework.auth.models import ApiToken, Organisation, Team, TeamMembership, User, UserRole, UserSession
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
 from casework.consent.models import Consent, ShareWithoutConsent, SharingBasis, TeamMember, WithheldFromUser, WithheldPerson
+from casework.dataprotection.models import Correction, DisagreementStatement, SubjectAccessExport
 from casework.db import Base
 from casework.families.models import Family, Person
 from casework.notify.models import Outbox
@@ -24,6 +25,8 @@ __all__ = [
     "AuditReference",
     "Case",
     "Consent",
+    "Correction",
+    "DisagreementStatement",
     "Family",
     "LeadAssignment",
     "LegalHold",
@@ -40,6 +43,7 @@ __all__ = [
     "ReviewScore",
     "ShareWithoutConsent",
     "SharingBasis",
+    "SubjectAccessExport",
     "Team",
     "TeamMember",
     "TeamMembership",

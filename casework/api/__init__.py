@@ -97,6 +97,8 @@ def endpoint(
             if query is not None:
                 kwargs["query"] = _load(query, request.args.to_dict())
             result = view(**kwargs)
+            if isinstance(result, Response):  # a file (a PDF, a ZIP) the client asked for by Accept
+                return result
             payload = response().dump(result, many=many) if response is not None else result
             resp = jsonify(payload)
             resp.status_code = status
@@ -180,6 +182,7 @@ def init_api(app: Flask) -> None:
     from casework.auth import api as _auth_api  # noqa: F401
     from casework.cases import api as _cases_api  # noqa: F401
     from casework.consent import api as _consent_api  # noqa: F401
+    from casework.dataprotection import api as _dataprotection_api  # noqa: F401
     from casework.families import api as _families_api  # noqa: F401
     from casework.plans import api as _plans_api  # noqa: F401
     from casework.retention import api as _retention_api  # noqa: F401

@@ -56,6 +56,11 @@ def as_dict(view: services.AssessmentView) -> dict[str, Any]:
         "template": view.template,
         "sections": view.sections,
         "section_status": view.states,
+        "statements_of_disagreement": [
+            {"section_key": key, "person_id": said.person_id, "text": said.text, "recorded_at": said.recorded_at}
+            for key, found in view.statements.items()
+            for said in found
+        ],
     }
 
 

@@ -3,7 +3,7 @@ summary-list rows. Presentation only."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
@@ -65,6 +65,13 @@ def show_answer(practice: Practice, question: dict[str, Any], value: Any) -> str
     return str(value)
 
 
+def statement_row(text: str | None, recorded_at: datetime, name: str | None) -> dict[str, Any]:
+    """A person's statement of disagreement, as a summary-list row under the opinion."""
+    who = f"{name}'s statement of disagreement" if name else "Statement of disagreement"
+    when = f"{recorded_at.day} {recorded_at:%B %Y}"
+    return {"key": {"text": who}, "value": {"text": f"{text or ''} (recorded {when})"}}
+
+
 def in_reading_order(view: AssessmentView) -> list[dict[str, Any]]:
     """The whole family's sections first, then each child's, eldest first (as the task list)."""
     order = {person_id: n for n, person_id in enumerate(view.names)}
@@ -93,5 +100,7 @@ def answer_rows(view: AssessmentView, practice: Practice, *, links: bool) -> lis
                     ]
                 }
             rows.append(row)
+        for said in view.statements.get(section["key"], []):
+            rows.append(statement_row(said.text, said.recorded_at, view.names.get(said.person_id)))
         sections.append({"key": section["key"], "title": view.title(section), "rows": rows, "state": view.states[section["key"]]})
     return sections

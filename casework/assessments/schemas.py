@@ -31,6 +31,13 @@ class SectionTemplateSchema(Schema):
     questions = fields.List(fields.Nested(QuestionSchema))
 
 
+class StatementOnSectionSchema(Schema):
+    section_key = fields.Str()
+    person_id = fields.Str(metadata={"description": "Whose statement it is"})
+    text = fields.Str()
+    recorded_at = fields.DateTime()
+
+
 class AssessmentSchema(Schema):
     id = fields.Str()
     case_id = fields.Str()
@@ -51,6 +58,9 @@ class AssessmentSchema(Schema):
     sections = fields.Dict(keys=fields.Str(), values=fields.Dict(), metadata={"description": "{section_key: {question_key: value}}"})
     section_status = fields.Dict(
         keys=fields.Str(), values=fields.Str(), metadata={"description": "{section_key: not_started|in_progress|completed}"}
+    )
+    statements_of_disagreement = fields.List(
+        fields.Nested(StatementOnSectionSchema), metadata={"description": "People's statements that they disagree with a section"}
     )
 
 

@@ -23,6 +23,8 @@ from casework.cases.services import plausible_id, practice_of, state_of, visible
 from casework.consent import services as consent
 from casework.consent.facts import admit, case_facts
 from casework.consent.policy import Actor, Decision, decide_case
+from casework.dataprotection.models import DisagreementStatement
+from casework.dataprotection.rectify import statements_on
 from casework.db import new_id, today, utcnow
 from casework.errors import NotFound, NotPermitted, StaleVersion, ValidationFailed
 from casework.families.models import Person
@@ -42,6 +44,8 @@ class AssessmentView:
     sections: dict[str, dict[str, Any]]
     states: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)  # person id -> name, for per-child titles
+    #: section key -> the statements of disagreement with it (shown wherever the section is)
+    statements: dict[str, list[DisagreementStatement]] = field(default_factory=dict)
 
     @property
     def may_edit(self) -> bool:
@@ -103,7 +107,12 @@ def view_of(session: Session, row: Assessment, case: Case, decision: Decision) -
     answers = {k: v for k, v in row.sections.items() if k in keys}
     done = set(row.completed or ())
     states = {s["key"]: rules.section_state(s, answers.get(s["key"]), s["key"] in done) for s in template}
-    return AssessmentView(row, case, decision, template, answers, states, _names(session, case.family_id, decision.withheld))
+    statements: dict[str, list[DisagreementStatement]] = {}
+    for said in statements_on(session, "assessment", [row.id]):
+        if said.section_key is not None and said.section_key in keys and said.person_id not in decision.withheld:
+            statements.setdefault(said.section_key, []).append(said)
+    names = _names(session, case.family_id, decision.withheld)
+    return AssessmentView(row, case, decision, template, answers, states, names, statements)
 
 
 def _audit_read(session: Session, action: str, row: Assessment, case: Case, decision: Decision) -> None:

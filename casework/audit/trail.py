@@ -126,6 +126,9 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
             continue
         if key in enc_columns:
             name = enc_columns[key]
+            if name in exclude:  # large encrypted content: only that it changed
+                changes[name] = "changed"
+                continue
             after = getattr(obj, name)
             before = None if created else before_plain.get(name)
             if created and after is None:

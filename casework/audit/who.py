@@ -123,15 +123,20 @@ def case_accesses(session: Session, actor: Actor, case_id: str, page: int = 1) -
     return case, result
 
 
+def person_events(person_id: str, family_id: str) -> ColumnElement[bool]:
+    """The events that touched a person (see the module's docstring); also the subject access
+    export's access log."""
+    about_person = and_(AuditEvent.subject_type == "person", AuditEvent.subject_id == person_id)
+    about_family = and_(AuditEvent.family_id == family_id, or_(AuditEvent.subject_type.is_(None), AuditEvent.subject_type != "person"))
+    return or_(about_person, about_family, _referenced("person", person_id), _referenced("family", family_id))
+
+
 def person_accesses(session: Session, actor: Actor, person_id: str, page: int = 1) -> tuple[Person, Page]:
     person = session.get(Person, person_id)
     family = session.get(Family, person.family_id) if person is not None else None
     if person is None or family is None or not _may_see_team(actor, family.owning_team_id):
         raise NotFound()
-    about_person = and_(AuditEvent.subject_type == "person", AuditEvent.subject_id == person.id)
-    about_family = and_(AuditEvent.family_id == family.id, or_(AuditEvent.subject_type.is_(None), AuditEvent.subject_type != "person"))
-    where = or_(about_person, about_family, _referenced("person", person.id), _referenced("family", family.id))
-    result = _page(session, where, page)
+    result = _page(session, person_events(person.id, family.id), page)
     trail.record(session, "person.audit.read", subject_type="person", subject_id=person.id, family_id=family.id, basis=_basis(actor))
     return person, result
 

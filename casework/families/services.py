@@ -67,6 +67,25 @@ def _people(session: Session, family: Family, decision: Decision) -> list[Person
     return [p for p in people if p.id not in decision.withheld]
 
 
+def blind_indexer(session: Session) -> BlindIndexer:
+    """The session's blind indexer (for searches beyond this module's, e.g. subject access)."""
+    return _indexer(session)
+
+
+def reindex_person(session: Session, person: Person) -> None:
+    """Recompute a person's blind indexes from their details (after a correction)."""
+    idx = _indexer(session)
+    person.family_name_bi = idx.family_name(person.family_name) if person.family_name else None
+    dob = person.date_of_birth
+    person.name_dob_bi = idx.name_dob(person.family_name, dob) if dob and person.family_name else None
+    person.nhs_number_bi = idx.nhs_number(person.nhs_number) if person.nhs_number else None
+
+
+def reindex_family(session: Session, family: Family) -> None:
+    """Recompute a family's postcode index (after a correction)."""
+    family.postcode_bi = _indexer(session).postcode(family.postcode) if family.postcode else None
+
+
 def choose_team(actor: Actor, team_id: str | None) -> str:
     """The team that will own a new record: the one named, or the actor's only team."""
     teams = sorted(case_team_ids(actor))

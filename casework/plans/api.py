@@ -77,7 +77,12 @@ def _review(view: PlanView, review: Review) -> dict[str, Any]:
         "shared_without_consent": review.shared_without_consent,
         "recorded_by_id": review.recorded_by_id,
         "recorded_at": review.recorded_at,
+        "statements_of_disagreement": _statements(view, review.id),
     }
+
+
+def _statements(view: PlanView, record_id: str) -> list[dict[str, Any]]:
+    return [{"person_id": s.person_id, "text": s.text, "recorded_at": s.recorded_at} for s in view.statements.get(record_id, [])]
 
 
 def _plan(view: PlanView) -> dict[str, Any]:
@@ -92,6 +97,7 @@ def _plan(view: PlanView) -> dict[str, Any]:
         "strengths": plan.strengths,
         "contingency": plan.contingency,
         "analysis": plan.analysis,
+        "statements_of_disagreement": _statements(view, plan.id),
         "outcomes": [_outcome(view, o) for o in view.outcomes],
         "actions": [_action(a) for a in view.actions],
         "reviews": [_review(view, r) for r in view.reviews],

@@ -24,6 +24,7 @@ from casework.auth.models import User
 from casework.cases.services import visible_case
 from casework.consent.models import WithheldPerson
 from casework.consent.policy import Actor
+from casework.dataprotection.rectify import statements_on
 from casework.errors import NotFound, NotPermitted
 from casework.families.models import Family, Person
 from casework.families.services import OWNING_BASES
@@ -58,6 +59,8 @@ class FamilyReview:
     conclusion: str
     summary: str
     decisions: str | None
+    #: family members' statements that they disagree with the summary (never of a withheld person)
+    disagreements: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,10 @@ def family_plan(session: Session, actor: Actor, case_id: str) -> FamilyPlan:
                 ],
             )
         )
+    said: dict[str, list[str]] = {}
+    for statement in statements_on(session, "review", [r.id for r in reviews]):
+        if statement.person_id in people:
+            said.setdefault(statement.record_id, []).append(statement.text or "")
     family = session.get(Family, case.family_id)
     trail.record(
         session,
@@ -153,7 +160,10 @@ def family_plan(session: Session, actor: Actor, case_id: str) -> FamilyPlan:
         strengths=plan.strengths,
         contingency=plan.contingency,
         outcomes=shown,
-        reviews=[FamilyReview(r.held_on, CONCLUSION_WORDS.get(r.conclusion, r.conclusion), r.summary or "", r.decisions) for r in reviews],
+        reviews=[
+            FamilyReview(r.held_on, CONCLUSION_WORDS.get(r.conclusion, r.conclusion), r.summary or "", r.decisions, said.get(r.id, []))
+            for r in reviews
+        ],
         scale_min=practice.scoring.min,
         scale_max=practice.scoring.max,
     )

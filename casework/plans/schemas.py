@@ -126,6 +126,12 @@ class ReviewScoreOutSchema(Schema):
     score = fields.Int()
 
 
+class StatementOutSchema(Schema):
+    person_id = fields.Str(metadata={"description": "Whose statement it is"})
+    text = fields.Str()
+    recorded_at = fields.DateTime()
+
+
 class ReviewSchema(Schema):
     id = fields.Str()
     plan_id = fields.Str()
@@ -141,6 +147,9 @@ class ReviewSchema(Schema):
     shared_without_consent = fields.Bool()
     recorded_by_id = fields.Str()
     recorded_at = fields.DateTime()
+    statements_of_disagreement = fields.List(
+        fields.Nested(StatementOutSchema), metadata={"description": "People's statements that they disagree with the summary"}
+    )
 
 
 class PlanSchema(Schema):
@@ -153,6 +162,9 @@ class PlanSchema(Schema):
     strengths = fields.Str(allow_none=True)
     contingency = fields.Str(allow_none=True)
     analysis = fields.Str(allow_none=True)
+    statements_of_disagreement = fields.List(
+        fields.Nested(StatementOutSchema), metadata={"description": "People's statements that they disagree with the analysis"}
+    )
     outcomes = fields.List(fields.Nested(OutcomeSchema))
     actions = fields.List(fields.Nested(ActionSchema))
     reviews = fields.List(fields.Nested(ReviewSchema))

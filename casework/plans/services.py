@@ -18,6 +18,8 @@ from casework.cases.models import Case
 from casework.cases.services import practice_of, state_of, visible_case
 from casework.consent.models import TeamMember
 from casework.consent.policy import Actor, Decision
+from casework.dataprotection.models import DisagreementStatement
+from casework.dataprotection.rectify import statements_on
 from casework.db import new_id, today
 from casework.errors import Conflict, InvalidTransition, NotFound, NotPermitted, StaleVersion, ValidationFailed
 from casework.families.models import Person
@@ -38,6 +40,8 @@ class PlanView:
     reviews: list[Review] = field(default_factory=list)
     #: review id -> outcome id -> score
     scores: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: plan or review id -> statements of disagreement with its analysis or summary
+    statements: dict[str, list[DisagreementStatement]] = field(default_factory=dict)
 
     @property
     def may_write(self) -> bool:
@@ -131,6 +135,10 @@ def load_view(session: Session, case: Case, plan: Plan, decision: Decision) -> P
         for row in session.scalars(select(ReviewScore).where(ReviewScore.review_id.in_(review_ids))):
             if row.outcome_id in shown:
                 view.scores.setdefault(row.review_id, {})[row.outcome_id] = row.score
+    said = statements_on(session, "plan", [plan.id]) + statements_on(session, "review", review_ids)
+    for statement in said:
+        if statement.person_id not in decision.withheld:
+            view.statements.setdefault(statement.record_id, []).append(statement)
     return view
 
 

@@ -40,6 +40,7 @@ def _navigation_items() -> list[dict[str, Any]]:
     if actor.has_role("ig_officer"):
         items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
         items.append({"href": url_for("retention.index"), "text": "Data protection", "active": path.startswith("/data-protection")})
+        items.append({"href": url_for("dataprotection.find"), "text": "Subject access", "active": path.startswith("/subject-access")})
     items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
     return items
 
@@ -85,6 +86,7 @@ def init_web(app: Flask) -> None:
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
     from casework.consent.views import bp as consent_bp
+    from casework.dataprotection.views import bp as dataprotection_bp
     from casework.families.views import bp as families_bp
     from casework.plans.views import bp as plans_bp
     from casework.retention.views import bp as retention_bp
@@ -109,6 +111,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(plans_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(dataprotection_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

@@ -32,6 +32,7 @@ from casework.auth.services import actor_for
 from casework.cases import leads, transitions
 from casework.cases import services as cases
 from casework.consent import services as consent
+from casework.dataprotection import review as subject_access
 from casework.plans import services as plans
 from casework.plans.models import PostClosureCheck
 from tests.assessment_world import submitted_assessment
@@ -224,6 +225,33 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("retention.hold", "POST"): frozenset({"ig_officer"}),
     ("retention.lift_restriction", "POST"): frozenset({"ig_officer"}),
     ("retention.lift_hold", "POST"): frozenset({"ig_officer"}),
+    # Data protection: subject access is information governance's alone
+    ("api.subject_access_export", "GET"): frozenset({"ig_officer"}),
+    ("api.start_subject_access_review", "POST"): frozenset({"ig_officer"}),
+    ("api.get_subject_access_review", "GET"): frozenset({"ig_officer"}),
+    ("api.update_subject_access_review", "PATCH"): frozenset({"ig_officer"}),
+    ("api.release_subject_access_review", "POST"): frozenset({"ig_officer"}),
+    ("api.subject_access_package", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.find", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.exports", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.start", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.review_export", "GET"): frozenset({"ig_officer"}),
+    ("dataprotection.save", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.release", "POST"): frozenset({"ig_officer"}),
+    ("dataprotection.package", "GET"): frozenset({"ig_officer"}),
+    # Rectification: the owning team (on the person's behalf) or information governance records; whoever sees the family reads
+    ("api.correct_person", "POST"): TEAM | {"ig_officer"},
+    ("api.correct_family", "POST"): TEAM | {"ig_officer"},
+    ("api.list_corrections", "GET"): SEE | {"ig_officer"},
+    ("api.add_statement", "POST"): TEAM | {"ig_officer"},
+    ("api.list_statements", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.person", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_person", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_person", "POST"): TEAM | {"ig_officer"},  # an empty form comes back with its errors
+    ("dataprotection.correct_family", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.correct_family", "POST"): TEAM | {"ig_officer"},
+    ("dataprotection.add_statement", "GET"): SEE | {"ig_officer"},
+    ("dataprotection.add_statement", "POST"): TEAM | {"ig_officer"},
 }
 #: Routes on which the information governance officer sees every case's audit events.
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
@@ -242,6 +270,15 @@ DATA_PROTECTION_FOR_IG = {
         "api.lift_legal_hold",
     )
 }
+#: Routes on which the information governance officer reviews everything held about a person (subject access).
+SUBJECT_ACCESS = {("api.subject_access_export", "GET"), ("dataprotection.exports", "GET"), ("dataprotection.review_export", "GET")}
+SUBJECT_ACCESS |= {("dataprotection.find", "GET"), ("api.start_subject_access_review", "POST"), ("api.get_subject_access_review", "GET")}
+SUBJECT_ACCESS |= {("api.update_subject_access_review", "PATCH"), ("api.release_subject_access_review", "POST")}
+SUBJECT_ACCESS |= {("dataprotection.save", "POST"), ("dataprotection.start", "POST"), ("dataprotection.release", "POST")}
+#: ...and corrects a person's or a family's record, or records a statement of disagreement, on the person's request.
+SUBJECT_ACCESS |= {(e, m) for e in ("api.correct_person", "api.correct_family", "api.list_corrections") for m in ("GET", "POST")}
+SUBJECT_ACCESS |= {(e, m) for e in ("api.add_statement", "api.list_statements", "dataprotection.person") for m in ("GET", "POST")}
+SUBJECT_ACCESS |= {(f"dataprotection.{e}", m) for e in ("correct_person", "correct_family", "add_statement") for m in ("GET", "POST")}
 #: Actors who pass the access checks but whom the state of this world refuses, and with what.
 BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.close_case", "POST"): (frozenset({"lead", "team_manager"}), 409),  # a change of level is pending
@@ -250,6 +287,8 @@ BLOCKED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("api.sign_off_assessment", "POST"): (frozenset({"team_manager"}), 409),  # it has not been submitted
     ("api.return_assessment", "POST"): (frozenset({"team_manager"}), 409),
     ("api.create_plan", "POST"): (TEAM, 409),  # the case has its plan already
+    ("dataprotection.package", "GET"): (frozenset({"ig_officer"}), 404),  # the export is a draft: nothing released yet
+    ("api.subject_access_package", "GET"): (frozenset({"ig_officer"}), 404),
 }
 #: Actors for whom the real and a made-up record id must answer alike (the existence check).
 HIDDEN = frozenset({"other_team", "no_basis_taf", "withdrawn_taf"})
@@ -343,6 +382,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         session, lead, case.id, person_id=yolanda.id, **{**refusal, "organisation_ids": [police.id]}, do_not_share_with=named
     )
     kept = _restricted_and_held(session, world, users)
+    export = subject_access.start_review(session, actor_for(users["ig_officer"]), mother.id)
     token, _ = auth.create_token(session, users["lead"], "matrix")
     session.commit()
     ids = {
@@ -367,6 +407,8 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "check_id": closed.id,
         "restriction_id": kept[0],
         "hold_id": kept[1],
+        "export_id": export.id,
+        "export_version": str(export.version),
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id, "plan": plan.id}
     secrets["assessment"] = assessment.id
@@ -461,10 +503,20 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("api.lift_restriction", "POST"): {"reason": "Resolved"},
         ("api.place_legal_hold", "POST"): {"reason": "Public inquiry"},
         ("api.lift_legal_hold", "POST"): {"reason": "Inquiry closed"},
+        ("api.update_subject_access_review", "PATCH"): {"version": int(ids["export_version"]), "redactions": []},
+        ("api.release_subject_access_review", "POST"): {"version": int(ids["export_version"])},
+        ("api.correct_person", "POST"): {"field": "gender", "value": "Female", "reason": "She told us"},
+        ("api.correct_family", "POST"): {"field": "address_line_1", "value": "2 New Road", "reason": "Moved"},
+        ("api.add_statement", "POST"): {
+            "record_type": "assessment",
+            "record_id": ids["assessment_id"],
+            "section_key": "analysis",
+            "text": "I disagree",
+        },
     }
 
 
-QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill"}
+QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill", "dataprotection.find": "?family_name=Quill"}
 
 
 def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:
@@ -594,6 +646,8 @@ def test_authorization_matrix_every_route_for_every_relationship(app, session, w
             echo = echo or (key in AUDIT_FOR_IG and actor == "ig_officer")
             # ... and reads any family to restrict it, hold it or lift either: its own work.
             echo = echo or (key in DATA_PROTECTION_FOR_IG and actor == "ig_officer")
+            # Information governance answers subject access requests: everything held about the person.
+            echo = echo or (key in SUBJECT_ACCESS and actor == "ig_officer")
             text = "" if echo else _text(response) + response.headers.get("Location", "")
             for leak in _leaks(actor, text, w, actor in OVERSIGHT.get(key, NOBODY)):
                 failures.append(f"{method} {rule.rule} as {actor}: the response contains {leak}")

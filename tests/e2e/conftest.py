@@ -343,17 +343,17 @@ def check_page(page: Any, name: str) -> None:
     assert_accessible(page)
 
 
-def sign_in(page: Any, account: Account) -> None:
-    """Sign in through the form; practitioners and managers start at My work, others at the start
-    page. The one way the journeys sign in, so a change to signing in (a second factor) is made
-    here once."""
+def sign_in(page: Any, account: Account, landing: str = r"/(my-work)?$") -> None:
+    """Sign in through the form; practitioners and managers start at My work, others at the
+    start page (or the ``landing`` they are sent to). The one way the journeys sign in, so a change to signing in
+    (a second factor) is made here once."""
     from playwright.sync_api import expect
 
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(account.email)
     page.get_by_role("textbox", name="Password").fill(account.password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/(my-work)?$"))
+    expect(page).to_have_url(re.compile(landing))
     expect(page.locator("header")).to_contain_text(account.name)
 
 
