@@ -4,7 +4,8 @@ the database, whichever service attempted it.
 The gates (``consent.policy.gate``) already refuse a restricted record before a service changes
 anything; this ``before_flush`` hook holds the rule for code that reaches a record another way
 (a background job, a service written later). Restriction and legal hold rows themselves are the
-information governance team's own work and pass. Disposal never meets a restricted family (it
+information governance team's own work and pass, and so do subject access exports (the officer's
+answer to the person's own request, which restriction must not stop). Disposal never meets a restricted family (it
 leaves them alone) and deletes with SQL statements, not through the session.
 """
 
@@ -34,12 +35,13 @@ def _touches(obj: Any) -> tuple[str | None, set[str]]:
 
 def check_writes(session: Session) -> None:
     """Raise :class:`Restricted` when the pending flush writes to a restricted family or person."""
+    from casework.dataprotection.models import SubjectAccessExport
     from casework.retention.models import LegalHold, Restriction
 
     families: set[str] = set()
     people: set[str] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not getattr(obj, "__audit__", None) or isinstance(obj, Restriction | LegalHold):
+        if not getattr(obj, "__audit__", None) or isinstance(obj, Restriction | LegalHold | SubjectAccessExport):
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue

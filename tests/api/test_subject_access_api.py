@@ -160,3 +160,22 @@ def test_subject_access_export_holds_corrections_and_statements_of_disagreement(
     assert items[f"statement:{said.id}"]["fields"]["statement"] == "I was not asked"
     assert items[f"review:{t.review.id}"]["fields"]["statement_of_disagreement"] == "I was not asked"
     assert doc["person"]["fields"]["family_name"] == "Quill-Smith"
+
+
+def test_subject_access_goes_on_while_the_family_is_restricted(client, session, t):
+    """Restriction blocks everything but storage and information governance's own work: the
+    officer still exports, reviews and releases everything held about the person."""
+    from casework.retention import services as retention
+
+    retention.set_restriction(session, actor_for(t.ig), t.family.id, reason="Accuracy contested")
+    session.commit()
+    h = bearer(session, t.ig)
+    assert client.get(f"{API}/cases/{t.case.id}", headers=bearer(session, t.lead)).status_code == 409
+    exported = client.get(f"{API}/people/{t.mother.id}/subject-access-export", headers=h)
+    assert exported.status_code == 200, exported.get_data(as_text=True)
+    started = client.post(f"{API}/people/{t.mother.id}/subject-access-reviews", headers=h)
+    assert started.status_code == 201, started.get_data(as_text=True)
+    url = f"{API}/subject-access-reviews/{started.json['id']}"
+    released = client.post(f"{url}/release", json={"version": started.json["version"]}, headers=h)
+    assert released.status_code == 200, released.get_data(as_text=True)
+    assert client.get(f"{url}/package", headers=h).mimetype == "application/zip"
