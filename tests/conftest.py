@@ -215,10 +215,11 @@ def audit_count(session: Session) -> int:
 
 
 def sign_in(client, session: Session, user) -> None:  # type: ignore[no-untyped-def]
-    """Sign ``user`` in on ``client`` through a real server-side session."""
+    """Sign ``user`` in on ``client`` through a real server-side session that has passed both
+    the password and (where the user has one, or must) the second factor."""
     from casework.auth import services as auth
 
-    row = auth.start_session(session, user)
+    row = auth.start_session(session, user, second_factor=True)
     session.commit()
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = row.id

@@ -39,7 +39,7 @@ def _navigation_items() -> list[dict[str, Any]]:
         items.append({"href": url_for("admin.index"), "text": "Administration", "active": path.startswith("/admin")})
     if actor.has_role("ig_officer"):
         items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
-    items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
+    items.append({"href": url_for("account.index"), "text": "Your account", "active": path.startswith("/account")})
     return items
 
 
@@ -80,6 +80,7 @@ def init_web(app: Flask) -> None:
     from casework.api import init_api
     from casework.assessments.views import bp as assessments_bp
     from casework.audit.views import bp as audit_bp
+    from casework.auth.account_views import bp as account_bp
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -88,17 +89,20 @@ def init_web(app: Flask) -> None:
     from casework.plans.views import bp as plans_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
+    from casework.web.headers import init_headers
     from casework.web.limits import init_limits
     from casework.web.requests import init_requests
     from casework.web.views import bp as web_bp
 
     csrf.init_app(app)
     wtf_helpers.init_app(app)
+    init_headers(app)  # registered first, so it runs after the commit (which may replace the response)
     init_requests(app)
     init_access(app)
     init_errors(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(cases_bp)
