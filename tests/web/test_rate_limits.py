@@ -90,9 +90,7 @@ def test_rate_limits_per_address_across_accounts(settings, database, connection,
     app = _app(settings, database, None)
     client = app.test_client()
     address = _address()
-    statuses = [
-        r.status_code for n in range(12) for r in _guesses(client, f"guess{n}-{uuid.uuid4().hex[:6]}@example.org", address, 1)
-    ]
+    statuses = [r.status_code for n in range(12) for r in _guesses(client, f"guess{n}-{uuid.uuid4().hex[:6]}@example.org", address, 1)]
     assert statuses == [200] * 10 + [429, 429]
 
 
