@@ -287,8 +287,15 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
             if request.url.startswith(static) and request.failure != "net::ERR_ABORTED":
                 broken.append(f"failed {request.url}: {request.failure}")
 
+        def _on_console(message: Any) -> None:
+            # The browser reports what the Content-Security-Policy blocked (a script or style
+            # without the nonce): a page that relies on one is broken for real users.
+            if message.type == "error" and "Content Security Policy" in message.text:
+                broken.append(f"CSP blocked on {new_page.url}: {message.text}")
+
         new_page.on("response", _on_response)
         new_page.on("requestfailed", _on_failed)
+        new_page.on("console", _on_console)
         yield new_page
     finally:
         context.close()
@@ -323,7 +330,7 @@ def assert_styled(page: Any) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     broken = _BROKEN_STATIC.get(page, [])
-    assert not broken, "static files failed to load (has `make assets` been run?):\n" + "\n".join(broken)
+    assert not broken, "static files failed to load (has `make assets` been run?) or were blocked:\n" + "\n".join(broken)
     empty = page.evaluate("() => [...document.styleSheets].filter(s => !s.cssRules.length).map(s => s.href)")
     assert not empty, f"stylesheets with no rules on {page.url}: {empty}"
     initialised = "() => !!document.querySelector('[data-module=govuk-service-navigation][data-govuk-service-navigation-init]')"
