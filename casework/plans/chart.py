@@ -78,6 +78,8 @@ def distance_chart(chart_id: str, title: str, points: list[Point], low: int, hig
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(describe(points))}</desc>'
     )
     svg = _OPEN_SVG.sub(head, svg, count=1)
+    # pygal hides its tooltip with a style attribute, which a nonce cannot cover: an attribute does.
+    svg = svg.replace('style="opacity: 0"', 'opacity="0"')
     if nonce is not None:
         svg = svg.replace("<style", f'<style nonce="{escape(nonce)}"')
     # Only our own labels ("Baseline", "Review n"), whole-number scores and the escaped title reach the SVG.

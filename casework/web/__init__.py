@@ -14,8 +14,8 @@ from casework.extensions import csrf, wtf_helpers
 
 def _navigation_items() -> list[dict[str, Any]]:
     actor = g.get("actor")
-    if actor is None:
-        return []
+    if actor is None or g.get("second_factor_stage", "full") != "full":
+        return []  # nothing to go to until the second factor is given
     items = []
     path = request.path
     if actor.roles & {"practitioner", "manager"}:

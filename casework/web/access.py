@@ -109,7 +109,7 @@ def _require_sign_in() -> Response | None:
     user: User = current_user._get_current_object()
     set_actor(user.id, user.organisation_id, auth.actor_for(user))
     g.user = user
-    stage = second_factor_stage(user, g.get("user_session"))
+    stage = g.second_factor_stage = second_factor_stage(user, g.get("user_session"))
     if stage != mfa.FULL and endpoint not in (BEFORE_SECOND_FACTOR[stage], "auth.sign_out"):
         # Nothing else until the second factor is given (or set up, where it is required).
         return redirect(url_for(BEFORE_SECOND_FACTOR[stage], next=_next_path()))

@@ -383,10 +383,11 @@ def set_up_authenticator(page: Any, email: str) -> list[str]:
     return [code.strip() for code in page.locator("#recovery-codes code").all_inner_texts()]
 
 
-def sign_in(page: Any, account: Account) -> None:
-    """Sign in through the form; practitioners and managers start at My work. The one way the
-    journeys sign in, so a change to signing in is made here once: accounts whose role needs a
-    second factor set up an authenticator app at their first sign-in and give its code after."""
+def sign_in(page: Any, account: Account, landing: str = r"/my-work$") -> None:
+    """Sign in through the form; practitioners and managers start at My work (``landing``: where
+    others start). The one way the journeys sign in, so a change to signing in is made here
+    once: accounts whose role needs a second factor set up an authenticator app at their first
+    sign-in and give its code after."""
     from playwright.sync_api import expect
 
     page.goto("/sign-in")
@@ -400,7 +401,7 @@ def sign_in(page: Any, account: Account) -> None:
     elif "/sign-in/code" in page.url:
         page.get_by_label("Security code").fill(totp_code(account.email))
         page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/my-work$"))
+    expect(page).to_have_url(re.compile(landing))
     expect(page.locator("header")).to_contain_text(account.name)
 
 

@@ -49,6 +49,7 @@ def _assert_scripts_carry_the_nonce(response) -> None:  # type: ignore[no-untype
     for style in soup.find_all("style"):
         assert style.get("nonce") == nonce, style
     for tag in soup.find_all(True):
+        assert "style" not in tag.attrs, f"a style attribute (no nonce can cover it) on <{tag.name}>"
         handlers = [a for a in tag.attrs if a.lower().startswith("on")]
         assert not handlers, f"inline event handler {handlers} on <{tag.name}>"
 
@@ -100,7 +101,7 @@ def test_security_headers_chart_style_takes_the_nonce():
     svg = distance_chart(
         "c", "Distance", [Point("Baseline", date(2026, 1, 5), 3), Point("Review 1", date(2026, 2, 16), 5)], 0, 10, nonce="n0nce"
     )
-    assert "<style" in svg
+    assert "<style" in svg and "style=" not in svg  # a style attribute cannot carry a nonce
     assert all('nonce="n0nce"' in tag for tag in re.findall(r"<style\b[^>]*>", svg))
 
 
