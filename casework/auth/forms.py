@@ -89,23 +89,23 @@ class UserForm(FlaskForm):
     submit = SubmitField("Create user", widget=GovSubmitInput())
 
 
-class CodeForm(FlaskForm):
-    code = StringField(
-        "Security code",
-        widget=GovTextInput(),
-        description="The 6-digit code from your authenticator app, or one of your recovery codes",
-        validators=[InputRequired("Enter the code from your authenticator app"), Length(max=32, message="Enter a 6-digit code")],
+CODE_OR_RECOVERY = "The 6-digit code from your authenticator app, or one of your recovery codes"
+
+
+def _code_field(label: str, description: str, *, required: bool = True) -> StringField:
+    first = InputRequired("Enter the code from your authenticator app") if required else Optional()
+    return StringField(
+        label, widget=GovTextInput(), description=description, validators=[first, Length(max=32, message="Enter a 6-digit code")]
     )
+
+
+class CodeForm(FlaskForm):
+    code = _code_field("Security code", CODE_OR_RECOVERY)
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class SetUpCodeForm(FlaskForm):
-    code = StringField(
-        "Code from your authenticator app",
-        widget=GovTextInput(),
-        description="Enter the 6-digit code the app shows for Early help casework",
-        validators=[InputRequired("Enter the code from your authenticator app"), Length(max=32, message="Enter a 6-digit code")],
-    )
+    code = _code_field("Code from your authenticator app", "Enter the 6-digit code the app shows for Early help casework")
     submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())
 
 
@@ -133,12 +133,7 @@ class ConfirmForm(FlaskForm):
     """Re-authentication before a security setting changes (the code only when enrolled)."""
 
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password"), Length(max=256)])
-    code = StringField(
-        "Security code",
-        widget=GovTextInput(),
-        description="The 6-digit code from your authenticator app, or one of your recovery codes",
-        validators=[Optional(), Length(max=32, message="Enter a 6-digit code")],
-    )
+    code = _code_field("Security code", CODE_OR_RECOVERY, required=False)
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 

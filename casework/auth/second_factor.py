@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.auth.models import RecoveryCode, User
+from casework.auth.services import end_sessions
 from casework.db import utcnow
 from casework.security import mfa
 from casework.security.fields import cipher_of
@@ -114,3 +115,14 @@ def verify(session: Session, user: User, code: str, now: float | None = None) ->
     )
     session.flush()
     return used
+
+
+def remove(session: Session, user: User) -> None:
+    """Take away ``user``'s second factor (they lost the app and the codes) and end their
+    sessions; where their role needs one they set up a new one at the next sign-in."""
+    user.totp_secret_enc = user.totp_pending_enc = None
+    user.totp_enabled_at = user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_sessions(session, user)
+    trail.record(session, "auth.second_factor_removed", subject_type="user", subject_id=user.id)
+    session.flush()
