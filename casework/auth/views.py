@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ from casework.web.limits import Verdict, throttle
 from casework.web.requests import db_session, keep_on_error, set_actor
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+bp.record_once(lambda state: redact_reset_links())
 
 CREDENTIALS = "Enter a correct email address and password"
 WRONG_CODE = "Enter a correct security code"
@@ -88,7 +91,6 @@ def sign_in() -> Response | tuple[str, int]:
     if stage == mfa.VERIFY:
         return redirect(url_for("auth.second_factor", next=target))
     if stage == mfa.ENROL:
-        auth.mark_reauthenticated(dbs, row)  # the password was given just now
         return redirect(url_for("auth.set_up_second_factor", next=target))
     return redirect(_safe_next(target))
 
@@ -135,7 +137,10 @@ def set_up_second_factor() -> Response | tuple[str, int]:
     from casework.auth.forms import SetUpCodeForm
 
     row = current_session()
-    if not auth.recently_reauthenticated(row, _settings().reauthentication_minutes):
+    # A session that must set one up before anything else gave its password to get here (and
+    # can do nothing else); anyone else confirms it is them first.
+    must_enrol = g.get("second_factor_stage") == mfa.ENROL
+    if not must_enrol and not auth.recently_reauthenticated(row, _settings().reauthentication_minutes):
         return redirect(url_for("account.confirm", next=request.full_path.rstrip("?")))
     dbs = db_session()
     form = SetUpCodeForm()
@@ -202,6 +207,25 @@ def forgot_password() -> Response | tuple[str, int]:
         "If that email address has an account, we have sent it a link to reset the password. The link works once, for an hour.", "success"
     )
     return redirect(url_for("auth.sign_in"))
+
+
+class RedactResetLinks(logging.Filter):
+    """Request logs (the development server's, gunicorn's access log) never show a reset token."""
+
+    PATTERN = re.compile(r"(/sign-in/reset/)[^\s\"?]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if reset.LINK_PREFIX in message:
+            record.msg, record.args = self.PATTERN.sub(r"\1[redacted]", message), ()
+        return True
+
+
+def redact_reset_links() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactResetLinks) for f in logger.filters):
+            logger.addFilter(RedactResetLinks())
 
 
 @bp.get("/sign-in/reset/<token>")

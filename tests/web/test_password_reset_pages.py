@@ -164,3 +164,12 @@ def test_password_reset_requests_are_throttled(settings, database, connection, s
         session.scalar(select(AuditEvent).where(AuditEvent.seq > before).order_by(AuditEvent.seq.desc())).action
         == "auth.password_reset_requested"
     )  # type: ignore[union-attr]
+
+
+def test_password_reset_tokens_are_redacted_from_request_logs(app, caplog):
+    caplog.set_level(logging.INFO)
+    token = "cw_" + "x" * 43
+    for name in ("werkzeug", "gunicorn.access"):
+        logging.getLogger(name).info('%s - - "%s" %s -', "127.0.0.1", f"GET /sign-in/reset/{token} HTTP/1.1", 302)
+    assert token not in caplog.text
+    assert caplog.text.count("/sign-in/reset/[redacted] HTTP/1.1") == 2
