@@ -11,6 +11,7 @@ from casework.security.crypto import (
     KEY_BYTES,
     NONCE_BYTES,
     DecryptionError,
+    KeyedSealer,
     Sealer,
     field_aad,
     new_key,
@@ -151,8 +152,6 @@ def test_wrapped_key_is_not_a_field_ciphertext() -> None:
 
 
 def test_crypto_keyed_sealer_names_its_key_and_opens_after_rotation():
-    from casework.security.crypto import KeyedSealer
-
     old_key, new_key_ = new_key(), new_key()
     before = KeyedSealer({"aud1": old_key}, "aud1")
     blob = before.seal_text("JBSWY3DPEHPK3PXP", b"casework:totp:user-1")
