@@ -21,6 +21,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework.security import throttle as rules
 
@@ -106,6 +107,10 @@ def throttle() -> Throttle:
 
 def init_limits(app: Flask) -> Throttle:
     settings = app.extensions["casework"]["settings"]
+    if settings.trusted_proxies:
+        # Behind a load balancer every request comes from it: take the client's address from the
+        # X-Forwarded-For entries our own proxies added (and only those: a client cannot forge them).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
     made = Throttle(settings.redis_url, enabled=settings.rate_limits_enabled)
     app.extensions["casework"]["throttle"] = made
     return made

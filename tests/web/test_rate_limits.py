@@ -123,3 +123,27 @@ def test_rate_limits_redis_lost_midway_keeps_counting(settings, database, connec
     # The in-memory window starts afresh when Redis goes: at most one more window's worth.
     assert statuses.count(200) <= 15
     assert statuses[-2:] == [429, 429]
+
+
+def test_rate_limits_count_the_client_behind_trusted_proxies_only(settings, database, connection, session, world):
+    from casework import create_app
+
+    def twelve(client, forwarded: str) -> list[int]:  # type: ignore[no-untyped-def]
+        token = csrf(client.get("/sign-in"))
+        return [
+            client.post(
+                "/sign-in",
+                data={"email": f"guess{n}-{uuid.uuid4().hex[:6]}@example.org", "password": "wrong", "csrf_token": token},
+                headers={"X-Forwarded-For": forwarded},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            ).status_code
+            for n in range(12)
+        ]
+
+    # No trusted proxy: a forged X-Forwarded-For does not make a new address.
+    direct = _app(settings, database, None).test_client()
+    assert twelve(direct, _address())[-2:] == [429, 429]
+    # One trusted load balancer: each client address is counted on its own.
+    behind = create_app(settings.with_overrides(rate_limits_enabled=True, trusted_proxies=1), database).test_client()
+    assert twelve(behind, _address()) == [200] * 10 + [429, 429]
+    assert twelve(behind, _address())[0] == 200
