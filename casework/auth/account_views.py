@@ -119,3 +119,22 @@ def change_email() -> Response | tuple[str, int]:
         return _form_page(form, **page)
     flash("Your email address has been changed. Use it to sign in from now on.", "success")
     return redirect(url_for("account.index"))
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+def new_recovery_codes() -> Response | str:
+    """New recovery codes (the old ones stop working), after confirming it is you."""
+    from casework.auth.forms import NewRecoveryCodesForm
+
+    if not g.user.second_factor_enrolled:
+        return redirect(url_for("account.index"))
+    if not _confirmed():
+        return _confirm_first()
+    form = NewRecoveryCodesForm()
+    if form.validate_on_submit():
+        codes = second_factor.replace_recovery_codes(db_session(), g.user)
+        return render_template(
+            "auth/recovery_codes.html", codes=codes, next_url=url_for("account.index"), page_title="Save your recovery codes", renewed=True
+        )
+    intro = ["Your present recovery codes will stop working. Save the new ones somewhere safe, away from your phone."]
+    return render_template("auth/form.html", form=form, page_title="Make new recovery codes", intro=intro)

@@ -142,3 +142,7 @@ class EmailForm(FlaskForm):
         "New email address", widget=GovTextInput(), validators=[InputRequired("Enter your new email address"), Length(max=254)]
     )
     submit = SubmitField("Change email address", widget=GovSubmitInput())
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())

@@ -45,6 +45,8 @@ NOT_CASE_DATA = {
     ("account.change_password", "POST"),
     ("account.change_email", "GET"),
     ("account.change_email", "POST"),
+    ("account.new_recovery_codes", "GET"),
+    ("account.new_recovery_codes", "POST"),
     ("admin.index", "GET"),
     ("admin.new_organisation", "GET"),
     ("admin.new_organisation", "POST"),

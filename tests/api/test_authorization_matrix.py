@@ -129,6 +129,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("account.change_password", "POST"): SIGNED_IN,
     ("account.change_email", "GET"): SIGNED_IN,
     ("account.change_email", "POST"): SIGNED_IN,
+    ("account.new_recovery_codes", "GET"): SIGNED_IN,
+    ("account.new_recovery_codes", "POST"): SIGNED_IN,
     ("admin.index", "GET"): frozenset({"admin"}),
     ("admin.new_organisation", "GET"): frozenset({"admin"}),
     ("admin.new_organisation", "POST"): frozenset({"admin"}),

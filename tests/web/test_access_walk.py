@@ -28,6 +28,7 @@ ANY_SIGNED_IN = {
     "account.confirm",
     "account.change_password",
     "account.change_email",
+    "account.new_recovery_codes",
 }
 
 

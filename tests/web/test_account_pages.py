@@ -119,3 +119,25 @@ def test_account_disabling_a_user_ends_their_sessions(client, app, session, worl
     ended = session.scalars(select(UserSession.ended_at).where(UserSession.user_id == user.id)).all()
     assert ended and all(e is not None for e in ended)
     assert client.get("/families").status_code == 302
+
+
+def test_account_new_recovery_codes_replace_the_old_ones(client, app, session, world):
+    from casework.auth import second_factor
+
+    user = world.user(roles=("practitioner",), password=TEST_PASSWORD)
+    secret = world.enrol(user)
+    old = second_factor.replace_recovery_codes(session, user)
+    session.commit()
+    _password(client, user.email)
+    step = mfa.step_at(time.time())
+    _post(client, "/sign-in/code", code=mfa.code_for_step(secret, step))
+    assert client.get("/account/recovery-codes").headers["Location"].startswith("/account/confirm?next=")
+    _confirm(client, code=mfa.code_for_step(secret, step + 1), next_path="/account/recovery-codes")
+    made = _post(client, "/account/recovery-codes")
+    new = [c.get_text(strip=True) for c in page(made).select("#recovery-codes code")]
+    assert len(new) == 10 and not set(new) & set(old)
+    assert "You have new recovery codes" in made.get_data(as_text=True)
+    other = app.test_client()
+    _password(other, user.email)
+    assert error_summary_links(_post(other, "/sign-in/code", code=old[0])) == {"code": "Enter a correct security code"}
+    assert _post(other, "/sign-in/code", code=new[0]).status_code == 302
