@@ -17,7 +17,7 @@ from casework.practice import load_practice
 from casework.retention import guard as restriction_guard
 from casework.security.fields import install_expiry_hooks, register_key_loader
 from casework.security.keyring import load_keyring
-from config import Settings, load_settings
+from config import Settings, SettingsError, load_settings
 
 __all__ = ["create_app"]
 
@@ -62,6 +62,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the app. Refuses to start, naming the problem, on an invalid configuration."""
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_dir), static_folder="web/static", static_url_path="/static")
+    from casework.auth.models import ROLES
+
+    unknown = sorted(settings.mfa_required_roles - set(ROLES))
+    if unknown:
+        raise SettingsError(f"CASEWORK_MFA_REQUIRED_ROLES names roles that do not exist: {', '.join(unknown)}")
     db = database or build_database(settings)
     app.config.update(
         SECRET_KEY=_secret_key(settings),
@@ -70,9 +75,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
+        # Flask-Login's remember-me cookie is never set (sessions are server-side); if it were:
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
-        RATELIMIT_ENABLED=settings.rate_limits_enabled,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         TESTING=settings.env == "testing",
     )
     app.extensions["casework"] = {"settings": settings, "db": db, "practice": db.practice}

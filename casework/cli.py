@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from casework.audit import trail
 from casework.db import Database
 from config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from casework.auth.models import User
 
 
 class Context:
@@ -160,6 +163,43 @@ def users_create(ctx: Context, email: str, name: str, org_id: str, roles: tuple[
     click.echo(user_id)
 
 
+def _user_by_email(session: Session, email: str) -> User:
+    from casework.auth import services as auth
+
+    user = auth.user_by_email(session, email)
+    if user is None:
+        raise click.ClickException("No user has that email address.")
+    return user
+
+
+@users.command("disable")
+@click.option("--email", required=True)
+@pass_ctx
+@_domain_errors
+def users_disable(ctx: Context, email: str) -> None:
+    """Disable an account: it cannot sign in, its sessions end and its tokens stop working."""
+    from casework.auth import services as auth
+
+    with ctx.session() as session:
+        auth.set_active(session, _user_by_email(session, email), False)
+    click.echo("Disabled; every session of the account has ended.")
+
+
+@users.command("reset-second-factor")
+@click.option("--email", required=True)
+@pass_ctx
+@_domain_errors
+def users_reset_second_factor(ctx: Context, email: str) -> None:
+    """For someone who has lost their authenticator app and recovery codes (check who they are
+    first): removes their second factor and ends their sessions; they set up a new one at their
+    next sign-in when their role needs one."""
+    from casework.auth import second_factor
+
+    with ctx.session() as session:
+        second_factor.remove(session, _user_by_email(session, email))
+    click.echo("The second factor has been removed; every session of the account has ended.")
+
+
 @main.group()
 def tokens() -> None:
     """Personal API tokens."""
@@ -175,10 +215,7 @@ def tokens_create(ctx: Context, email: str, name: str) -> None:
     from casework.auth import services as auth
 
     with ctx.session() as session:
-        user = auth.user_by_email(session, email)
-        if user is None:
-            raise click.ClickException("No user has that email address.")
-        _, token = auth.create_token(session, user, name)
+        _, token = auth.create_token(session, _user_by_email(session, email), name)
     click.echo(token)
 
 
@@ -294,6 +331,8 @@ def demo_ensure(ctx: Context) -> None:
     click.echo(f"  Demo sign-in: {result.email}")
     click.echo(f"  Password:     {result.password}")
     click.echo(f"  (also in {result.credentials_file})")
+    click.echo("  The demo managers, safeguarding lead, IG officer and administrator set up a second factor")
+    click.echo("  (an authenticator app) the first time they sign in; the demo practitioner does not need one.")
     click.echo("")
 
 

@@ -41,6 +41,17 @@ class Settings:
     # GOV.UK Notify: email is delivered only when an API key is set; otherwise it waits in the outbox.
     notify_api_key: str | None = None
     notify_reminder_template_id: str | None = None
+    notify_password_reset_template_id: str | None = None
+    # The second factor: roles that must use it (CASEWORK_MFA_REQUIRED_ROLES, comma-separated;
+    # empty means nobody must). Practitioners may choose to.
+    mfa_required_roles: frozenset[str] = frozenset({"manager", "safeguarding_lead", "ig_officer", "admin"})
+    #: how many reverse proxies (load balancers) in front of the app set X-Forwarded-For: the
+    #: throttle counts guesses by the client's address, so this must match the deployment
+    trusted_proxies: int = 0
+    #: how long an emailed password-reset link works
+    password_reset_minutes: int = 60
+    #: how recently a person must have re-entered their password to change a security setting
+    reauthentication_minutes: int = 5
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -78,6 +89,21 @@ def _positive(env_vars: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _whole(env_vars: Mapping[str, str], name: str, default: int) -> int:
+    text = env_vars.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise SettingsError(f"{name} must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _roles(env_vars: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
+    if name not in env_vars:
+        return default
+    return frozenset(part.strip() for part in env_vars[name].split(",") if part.strip())
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``environ`` (default ``os.environ``).
 
@@ -100,6 +126,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_checkpoint_dir=_path(env_vars.get("CASEWORK_AUDIT_CHECKPOINT_DIR")),
         notify_api_key=env_vars.get("CASEWORK_NOTIFY_API_KEY") or None,
         notify_reminder_template_id=env_vars.get("CASEWORK_NOTIFY_REMINDER_TEMPLATE_ID") or None,
+        notify_password_reset_template_id=env_vars.get("CASEWORK_NOTIFY_PASSWORD_RESET_TEMPLATE_ID") or None,
+        trusted_proxies=_whole(env_vars, "CASEWORK_TRUSTED_PROXIES", 0),
+        mfa_required_roles=_roles(env_vars, "CASEWORK_MFA_REQUIRED_ROLES", Settings.mfa_required_roles),
         audit_checkpoint_every_events=_positive(env_vars, "CASEWORK_AUDIT_CHECKPOINT_EVERY_EVENTS", 1000),
         audit_checkpoint_every_minutes=_positive(env_vars, "CASEWORK_AUDIT_CHECKPOINT_EVERY_MINUTES", 60),
     )

@@ -185,6 +185,20 @@ class World:
             password=password,
         )
 
+    def enrol(self, user) -> str:  # type: ignore[no-untyped-def]
+        """Give ``user`` an authenticator app (its secret is returned); the code of the step before
+        now is used up in setting it up, as a person's first code is."""
+        import time
+
+        from casework.auth import second_factor
+        from casework.security import mfa
+
+        secret = second_factor.begin_enrolment(self.session, user)
+        now = time.time()
+        previous = mfa.code_for_step(secret, mfa.step_at(now) - 1)
+        assert second_factor.confirm_enrolment(self.session, user, previous, now) is not None
+        return secret
+
     def family(self, user, **kwargs):  # type: ignore[no-untyped-def]
         from casework.auth.services import actor_for
         from casework.families import services
@@ -215,10 +229,11 @@ def audit_count(session: Session) -> int:
 
 
 def sign_in(client, session: Session, user) -> None:  # type: ignore[no-untyped-def]
-    """Sign ``user`` in on ``client`` through a real server-side session."""
+    """Sign ``user`` in on ``client`` through a real server-side session that has passed both
+    the password and (where the user has one, or must) the second factor."""
     from casework.auth import services as auth
 
-    row = auth.start_session(session, user)
+    row = auth.start_session(session, user, second_factor=True)
     session.commit()
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = row.id

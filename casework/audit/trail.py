@@ -124,7 +124,9 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
         hist = state.attrs[key].history
         if not created and not hist.has_changes():
             continue
-        if key in enc_columns:
+        if key in enc_columns and enc_columns[key] in exclude:
+            changes[enc_columns[key]] = "changed"
+        elif key in enc_columns:
             name = enc_columns[key]
             if name in exclude:  # large encrypted content: only that it changed
                 changes[name] = "changed"

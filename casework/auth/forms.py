@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from casework.auth.models import ORGANISATION_KINDS, ROLES
 
@@ -19,6 +19,8 @@ KIND_LABELS = {
     "voluntary": "Voluntary sector",
     "other": "Other",
 }
+#: NCSC: length, not composition rules.
+CHOOSING_HINT = "At least 8 characters. Avoid common passwords: three random words work well."
 ROLE_LABELS = {
     "practitioner": "Practitioner",
     "manager": "Manager",
@@ -82,6 +84,65 @@ class UserForm(FlaskForm):
         "Initial password",
         widget=GovPasswordInput(),
         validators=[InputRequired("Enter an initial password"), Length(max=256)],
-        description="At least 8 characters. Avoid common passwords: three random words work well.",
+        description=CHOOSING_HINT,
     )
     submit = SubmitField("Create user", widget=GovSubmitInput())
+
+
+CODE_OR_RECOVERY = "The 6-digit code from your authenticator app, or one of your recovery codes"
+
+
+def _code_field(label: str, description: str, *, required: bool = True) -> StringField:
+    first = InputRequired("Enter the code from your authenticator app") if required else Optional()
+    return StringField(
+        label, widget=GovTextInput(), description=description, validators=[first, Length(max=32, message="Enter a 6-digit code")]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = _code_field("Security code", CODE_OR_RECOVERY)
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpCodeForm(FlaskForm):
+    code = _code_field("Code from your authenticator app", "Enter the 6-digit code the app shows for Early help casework")
+    submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), validators=[InputRequired("Enter your email address"), Length(max=254)])
+    submit = SubmitField("Send a reset link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=CHOOSING_HINT,
+        validators=[InputRequired("Enter a new password"), Length(max=256, message="Password must be 256 characters or fewer")],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter the new password again"), EqualTo("password", message="The passwords do not match")],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """Re-authentication before a security setting changes (the code only when enrolled)."""
+
+    password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password"), Length(max=256)])
+    code = _code_field("Security code", CODE_OR_RECOVERY, required=False)
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EmailForm(FlaskForm):
+    email = StringField(
+        "New email address", widget=GovTextInput(), validators=[InputRequired("Enter your new email address"), Length(max=254)]
+    )
+    submit = SubmitField("Change email address", widget=GovSubmitInput())
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())

@@ -173,18 +173,59 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         "auth.sign_in" if ok else "auth.sign_in_failed",
         subject_type="user",
         subject_id=user.id if user else None,
+        detail=None if ok else {"reason": "credentials"},
     )
     return user if ok else None
+
+
+def record_throttled(session: Session, email: str) -> None:
+    """Audit a sign-in attempt refused by the throttle (the password was not checked)."""
+    user = user_by_email(session, email)
+    trail.record(session, "auth.sign_in_failed", subject_type="user", subject_id=user.id if user else None, detail={"reason": "throttled"})
+
+
+def reauthenticate(session: Session, user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s, before a change to a security setting. Audited."""
+    ok = verify_password(user.password_hash, password) and user.active
+    trail.record(session, "auth.reauthenticate" if ok else "auth.reauthenticate_failed", subject_type="user", subject_id=user.id)
+    return ok
+
+
+def change_email(session: Session, user: User, email: str) -> None:
+    """Change the address ``user`` signs in with (it receives password resets)."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise ValidationFailed(fields={"email": ["Enter an email address in the correct format, like name@example.org"]})
+    if email != user.email and session.scalar(select(User.id).where(User.email == email)):
+        raise ValidationFailed(fields={"email": ["A user with that email address already exists"]})
+    user.email = email
+    session.flush()
 
 
 # Server-side sessions -----------------------------------------------------------------------
 
 
-def start_session(session: Session, user: User) -> UserSession:
-    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id)
+def start_session(session: Session, user: User, *, second_factor: bool = False) -> UserSession:
+    """A new server-side session; ``second_factor``: it has already passed the second factor."""
+    now = utcnow()
+    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, second_factor_at=now if second_factor else None)
     session.add(row)
     session.flush()
     return row
+
+
+def passed_second_factor(session: Session, row: UserSession) -> None:
+    row.second_factor_at = utcnow()
+    session.flush()
+
+
+def mark_reauthenticated(session: Session, row: UserSession) -> None:
+    row.reauthenticated_at = utcnow()
+    session.flush()
+
+
+def recently_reauthenticated(row: UserSession, minutes: int, now: datetime | None = None) -> bool:
+    return row.reauthenticated_at is not None and (now or utcnow()) - row.reauthenticated_at <= timedelta(minutes=minutes)
 
 
 def load_session(session: Session, session_id: str, idle: int, absolute: int, now: datetime | None = None) -> UserSession | None:

@@ -17,8 +17,11 @@ QUEUED, SENT, FAILED = "queued", "sent", "failed"
 class Outbox(IdMixin, EncryptedModel, Base):
     __tablename__ = "email_outbox"
     __audit__ = "email"
+    #: a password-reset link is a credential: the audit says it changed, never what it was
+    __audit_exclude__ = frozenset({"personalisation"})
 
-    family_id: Mapped[str] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    #: None for staff email about no family (a password reset): sealed under the audit key then
+    family_id: Mapped[str | None] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
     case_id: Mapped[str | None] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"))
     user_id: Mapped[str | None] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
@@ -36,5 +39,5 @@ class Outbox(IdMixin, EncryptedModel, Base):
     personalisation = EncryptedText("personalisation_enc")  # JSON
 
     @property
-    def family_key_id(self) -> str:
+    def family_key_id(self) -> str | None:
         return self.family_id

@@ -49,8 +49,9 @@ def describe(points: list[Point]) -> str:
     return "Scores: " + "; ".join(parts) + "."
 
 
-def distance_chart(chart_id: str, title: str, points: list[Point], low: int, high: int) -> Markup:
-    """An accessible inline SVG line chart of an outcome's scores."""
+def distance_chart(chart_id: str, title: str, points: list[Point], low: int, high: int, nonce: str | None = None) -> Markup:
+    """An accessible inline SVG line chart of an outcome's scores; ``nonce``: the page's
+    Content-Security-Policy nonce, which the chart's own ``<style>`` needs in a browser."""
     pygal = _pygal()
     chart = pygal.Line(
         js=[],
@@ -77,5 +78,9 @@ def distance_chart(chart_id: str, title: str, points: list[Point], low: int, hig
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(describe(points))}</desc>'
     )
     svg = _OPEN_SVG.sub(head, svg, count=1)
+    # pygal hides its tooltip with a style attribute, which a nonce cannot cover: an attribute does.
+    svg = svg.replace('style="opacity: 0"', 'opacity="0"')
+    if nonce is not None:
+        svg = svg.replace("<style", f'<style nonce="{escape(nonce)}"')
     # Only our own labels ("Baseline", "Review n"), whole-number scores and the escaped title reach the SVG.
     return Markup(svg)  # noqa: S704  # nosec B704

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import has_request_context, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from casework.plans import rules, services
 from casework.plans.chart import distance_chart
 from casework.plans.family import FamilyPlan
 from casework.plans.forms import ACTION_STATUS_LABELS, ATTENDANCE_LABELS, CONCLUSION_LABELS
+from casework.web.headers import csp_nonce
 
 RAG_TAGS = {
     rules.RED: {"text": "Overdue", "classes": "govuk-tag--red"},
@@ -68,7 +69,9 @@ def plan_page(session: Session, view: services.PlanView) -> dict[str, Any]:
                 "number": n,
                 "for": ", ".join(names.get(p, "") for p in outcome.person_ids if p in names),
                 "points": points,
-                "chart": distance_chart(f"chart-{n}", title, points, practice.scoring.min, practice.scoring.max)
+                "chart": distance_chart(
+                    f"chart-{n}", title, points, practice.scoring.min, practice.scoring.max, csp_nonce() if has_request_context() else None
+                )
                 if len(points) > 1
                 else None,
                 "actions": [

@@ -73,3 +73,39 @@ def wrap_key(kek: bytes, kek_id: str, family_id: str, data_key: bytes) -> bytes:
 def unwrap_key(kek: bytes, kek_id: str, family_id: str, wrapped: bytes) -> bytes:
     """Unwrap a family's data key; :class:`DecryptionError` when it was moved or altered."""
     return Sealer(kek).open(wrapped, wrap_aad(family_id, kek_id))
+
+
+KEYED_VERSION = b"\x02"
+
+
+class KeyedSealer:
+    """AES-256-GCM under a versioned key set (the keyring's audit keys), for staff data that
+    belongs to no family (a second-factor secret, a password-reset email). The ciphertext names
+    its key: ``KEYED_VERSION || len(key id) || key id || Sealer ciphertext``, so it still opens
+    after the keys rotate."""
+
+    __slots__ = ("_current", "_keys")
+
+    def __init__(self, keys: dict[str, bytes], current: str) -> None:
+        self._keys = keys
+        self._current = current
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        key_id = self._current.encode("ascii")
+        return KEYED_VERSION + bytes([len(key_id)]) + key_id + Sealer(self._keys[self._current]).seal(plaintext, aad)
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        if len(blob) < 2 or blob[:1] != KEYED_VERSION:
+            raise DecryptionError("not a keyed casework ciphertext")
+        size = blob[1]
+        key_id = blob[2 : 2 + size].decode("ascii", "replace")
+        key = self._keys.get(key_id)
+        if key is None:
+            raise DecryptionError("the key of this ciphertext is not in the keyring")
+        return Sealer(key).open(blob[2 + size :], aad)
+
+    def seal_text(self, text: str, aad: bytes) -> bytes:
+        return self.seal(text.encode("utf-8"), aad)
+
+    def open_text(self, blob: bytes, aad: bytes) -> str:
+        return self.open(blob, aad).decode("utf-8")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
-from casework.security.crypto import Sealer, field_aad, new_key, unwrap_key, wrap_key
+from casework.security.crypto import KeyedSealer, Sealer, field_aad, new_key, unwrap_key, wrap_key
 from casework.security.keyring import Keyring
 
 T = TypeVar("T", str, date)
@@ -50,7 +50,10 @@ class FieldCipher:
         kek_id = self.keyring.kek.current
         return kek_id, wrap_key(self.keyring.kek.get(kek_id), kek_id, family_id, data_key)
 
-    def sealer(self, family_id: str) -> Sealer:
+    def sealer(self, family_id: str | None) -> Sealer | KeyedSealer:
+        """The family's sealer; ``None``: staff data about no family (:meth:`staff_sealer`)."""
+        if family_id is None:
+            return self.staff_sealer()
         sealer = self._sealers.get(family_id)
         if sealer is None:
             kek_id, wrapped = _loader[0](self._session, family_id)
@@ -61,6 +64,10 @@ class FieldCipher:
     def system_sealer(self, key_id: str | None = None) -> tuple[str, Sealer]:
         key_id = key_id or self.keyring.audit.current
         return key_id, Sealer(self.keyring.audit.get(key_id))
+
+    def staff_sealer(self) -> KeyedSealer:
+        """Seals staff data that belongs to no family under the keyring's audit keys."""
+        return KeyedSealer(self.keyring.audit.keys, self.keyring.audit.current)
 
     def forget(self, family_id: str) -> None:
         self._sealers.pop(family_id, None)

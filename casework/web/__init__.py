@@ -14,8 +14,8 @@ from casework.extensions import csrf, wtf_helpers
 
 def _navigation_items() -> list[dict[str, Any]]:
     actor = g.get("actor")
-    if actor is None:
-        return []
+    if actor is None or g.get("second_factor_stage", "full") != "full":
+        return []  # nothing to go to until the second factor is given
     items = []
     path = request.path
     if actor.roles & {"practitioner", "manager"}:
@@ -41,7 +41,7 @@ def _navigation_items() -> list[dict[str, Any]]:
         items.append({"href": url_for("audit.index"), "text": "Audit", "active": path.startswith("/audit")})
         items.append({"href": url_for("retention.index"), "text": "Data protection", "active": path.startswith("/data-protection")})
         items.append({"href": url_for("dataprotection.find"), "text": "Subject access", "active": path.startswith("/subject-access")})
-    items.append({"href": url_for("auth.tokens"), "text": "API tokens", "active": path.startswith("/account")})
+    items.append({"href": url_for("account.index"), "text": "Your account", "active": path.startswith("/account")})
     return items
 
 
@@ -82,6 +82,7 @@ def init_web(app: Flask) -> None:
     from casework.api import init_api
     from casework.assessments.views import bp as assessments_bp
     from casework.audit.views import bp as audit_bp
+    from casework.auth.account_views import bp as account_bp
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -92,17 +93,20 @@ def init_web(app: Flask) -> None:
     from casework.retention.views import bp as retention_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
+    from casework.web.headers import init_headers
     from casework.web.limits import init_limits
     from casework.web.requests import init_requests
     from casework.web.views import bp as web_bp
 
     csrf.init_app(app)
     wtf_helpers.init_app(app)
+    init_headers(app)  # registered first, so it runs after the commit (which may replace the response)
     init_requests(app)
     init_access(app)
     init_errors(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(cases_bp)

@@ -14,12 +14,26 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from casework.auth import services as auth
-from casework.auth.models import User
+from casework.auth.models import User, UserSession
 from casework.errors import Malformed, NotFound, NotPermitted, Unauthenticated
 from casework.extensions import login_manager
+from casework.security import mfa
 from casework.web.requests import db_session, set_actor
 
-PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "static", "web.assets", "web.health", "api.openapi"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.sign_in",
+        "auth.forgot_password",
+        "auth.reset_link",
+        "auth.reset_password",
+        "static",
+        "web.assets",
+        "web.health",
+        "api.openapi",
+    }
+)
+#: What a session that has passed the password but not yet the second factor may use.
+BEFORE_SECOND_FACTOR = {mfa.VERIFY: "auth.second_factor", mfa.ENROL: "auth.set_up_second_factor"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -44,7 +58,24 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 def _load_user(session_id: str) -> User | None:
     settings = current_app.extensions["casework"]["settings"]
     row = auth.load_session(db_session(), session_id, settings.session_idle_timeout, settings.session_absolute_lifetime)
+    g.user_session = row
     return row.user if row else None
+
+
+def current_session() -> UserSession:
+    """The signed-in person's server-side session row."""
+    row: UserSession = g.user_session
+    return row
+
+
+def second_factor_stage(user: User, row: UserSession | None) -> str:
+    """``mfa.FULL``, ``mfa.VERIFY`` or ``mfa.ENROL`` for this signed-in session."""
+    settings = current_app.extensions["casework"]["settings"]
+    return mfa.stage(
+        required=mfa.required(user.roles, settings.mfa_required_roles),
+        enrolled=user.second_factor_enrolled,
+        second_factor_done=row is not None and row.second_factor_at is not None,
+    )
 
 
 class SessionPrincipal:
@@ -78,7 +109,15 @@ def _require_sign_in() -> Response | None:
     user: User = current_user._get_current_object()
     set_actor(user.id, user.organisation_id, auth.actor_for(user))
     g.user = user
+    stage = g.second_factor_stage = second_factor_stage(user, g.get("user_session"))
+    if stage != mfa.FULL and endpoint not in (BEFORE_SECOND_FACTOR[stage], "auth.sign_out"):
+        # Nothing else until the second factor is given (or set up, where it is required).
+        return redirect(url_for(BEFORE_SECOND_FACTOR[stage], next=_next_path()))
     return None
+
+
+def _next_path() -> str | None:
+    return request.full_path.rstrip("?") if request.method == "GET" and request.endpoint != "web.home" else None
 
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -52,6 +52,11 @@ def set_actor(user_id: str, organisation_id: str, actor: Actor) -> None:
     trail.bind(db_session(), trail.AuditContext(user_id, organisation_id, request_id(), one_event=True))
 
 
+def keep_on_error() -> None:
+    """Commit this request although it answers an error: a refused sign-in is still audited."""
+    g.commit_on_error = True
+
+
 def current_actor() -> Actor | None:
     actor: Actor | None = g.get("actor")
     return actor
@@ -62,7 +67,7 @@ def _commit(response: Response) -> Response:
     if session is None:
         return response
     try:
-        if response.status_code < 400:
+        if response.status_code < 400 or g.pop("commit_on_error", False):
             session.commit()
         else:
             session.rollback()
@@ -102,12 +107,7 @@ def _teardown(exc: BaseException | None) -> None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers["X-Request-Id"] = request_id()
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if not request.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Request-Id"] = request_id()  # the security headers: casework/web/headers.py
     return response
 
 

@@ -56,6 +56,9 @@ NOBODY: frozenset[str] = frozenset()
 #: Routes that answer anyone and hold no case data (their only check: no 5xx and no leak).
 PUBLIC = {("auth.sign_in", "GET"), ("auth.sign_in", "POST"), ("web.health", "GET"), ("api.openapi", "GET")}
 PUBLIC |= {("static", "GET"), ("web.assets", "GET")}
+#: Forgotten passwords: asking for a link, following it, setting a new password.
+PUBLIC |= {("auth.forgot_password", "GET"), ("auth.forgot_password", "POST"), ("auth.reset_link", "GET")}
+PUBLIC |= {("auth.reset_password", "GET"), ("auth.reset_password", "POST")}
 #: Who may succeed on each route; the handover is offered to team_practitioner, the pending change of level was
 #: requested by the lead, there is no step-down waiting for a receiver, and the token is the lead's.
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
@@ -115,6 +118,20 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("auth.tokens", "GET"): SIGNED_IN,
     ("auth.tokens", "POST"): SIGNED_IN,
     ("auth.revoke_token", "POST"): frozenset({"lead"}),
+    # The second factor and your own account (a signed-in session; nobody else's account)
+    ("auth.second_factor", "GET"): SIGNED_IN,
+    ("auth.second_factor", "POST"): SIGNED_IN,
+    ("auth.set_up_second_factor", "GET"): SIGNED_IN,
+    ("auth.set_up_second_factor", "POST"): SIGNED_IN,
+    ("account.index", "GET"): SIGNED_IN,
+    ("account.confirm", "GET"): SIGNED_IN,
+    ("account.confirm", "POST"): SIGNED_IN,
+    ("account.change_password", "GET"): SIGNED_IN,
+    ("account.change_password", "POST"): SIGNED_IN,
+    ("account.change_email", "GET"): SIGNED_IN,
+    ("account.change_email", "POST"): SIGNED_IN,
+    ("account.new_recovery_codes", "GET"): SIGNED_IN,
+    ("account.new_recovery_codes", "POST"): SIGNED_IN,
     ("admin.index", "GET"): frozenset({"admin"}),
     ("admin.new_organisation", "GET"): frozenset({"admin"}),
     ("admin.new_organisation", "POST"): frozenset({"admin"}),
@@ -409,6 +426,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "hold_id": kept[1],
         "export_id": export.id,
         "export_version": str(export.version),
+        "token": "cw_not-a-reset-token",
     }
     secrets = {"case": case.id, "family": family.id, "transition": change.id, "mother": mother.id, "child": child.id, "plan": plan.id}
     secrets["assessment"] = assessment.id

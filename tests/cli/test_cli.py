@@ -148,3 +148,44 @@ def test_cli_keys_rotate_rewraps_and_keeps_the_trail_verifiable(cli, fresh_datab
     assert set(data["kek"]["keys"]) == {"kek1", "kek2"} and data["mac"]["current"] == "mac2"
     assert set(data["signing"]["keys"]) == {"sig1", "sig2"}
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_cli_users_disable_and_reset_second_factor(cli, fresh_database_url, settings):
+    from sqlalchemy import select
+
+    from casework import build_database
+    from casework.audit import trail
+    from casework.auth import services as auth
+    from casework.auth.models import RecoveryCode, User, UserSession
+    from tests.conftest import World
+
+    org_id = cli("orgs", "create", "--name", "Council", "--kind", "local_authority").output.strip().splitlines()[-1]
+    for email in ("ig@example.org", "gone@example.org"):
+        created = cli(
+            "users", "create", "--email", email, "--name", "Ike Gee", "--org", org_id, "--role", "ig_officer", input=TEST_PASSWORD + "\n"
+        )
+        assert created.exit_code == 0, created.output
+    db = build_database(settings.with_overrides(database_url=fresh_database_url))
+    try:
+        with db.session() as session:
+            trail.bind(session, trail.AuditContext("test", None, "test"))
+            for email in ("ig@example.org", "gone@example.org"):
+                user = auth.user_by_email(session, email)
+                World(session).enrol(user)
+                auth.start_session(session, user, second_factor=True)
+            session.commit()
+        assert cli("users", "reset-second-factor", "--email", "ig@example.org").exit_code == 0
+        assert cli("users", "disable", "--email", "gone@example.org").exit_code == 0
+        assert cli("users", "disable", "--email", "nobody@example.org").exit_code != 0
+        with db.session() as session:
+            ig = session.scalar(select(User).where(User.email == "ig@example.org"))
+            gone = session.scalar(select(User).where(User.email == "gone@example.org"))
+            assert ig is not None and gone is not None
+            assert not ig.second_factor_enrolled and ig.totp_secret_enc is None
+            assert session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == ig.id)).all() == []
+            assert not gone.active and gone.second_factor_enrolled
+            ended = session.scalars(select(UserSession.ended_at).where(UserSession.user_id.in_([ig.id, gone.id]))).all()
+            assert len(ended) == 2 and None not in ended
+    finally:
+        db.engine.dispose()
+    assert cli("audit", "verify").exit_code == 0

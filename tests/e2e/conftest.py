@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -286,8 +287,15 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
             if request.url.startswith(static) and request.failure != "net::ERR_ABORTED":
                 broken.append(f"failed {request.url}: {request.failure}")
 
+        def _on_console(message: Any) -> None:
+            # The browser reports what the Content-Security-Policy blocked (a script or style
+            # without the nonce): a page that relies on one is broken for real users.
+            if message.type == "error" and "Content Security Policy" in message.text:
+                broken.append(f"CSP blocked on {new_page.url}: {message.text}")
+
         new_page.on("response", _on_response)
         new_page.on("requestfailed", _on_failed)
+        new_page.on("console", _on_console)
         yield new_page
     finally:
         context.close()
@@ -322,7 +330,7 @@ def assert_styled(page: Any) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     broken = _BROKEN_STATIC.get(page, [])
-    assert not broken, "static files failed to load (has `make assets` been run?):\n" + "\n".join(broken)
+    assert not broken, "static files failed to load (has `make assets` been run?) or were blocked:\n" + "\n".join(broken)
     empty = page.evaluate("() => [...document.styleSheets].filter(s => !s.cssRules.length).map(s => s.href)")
     assert not empty, f"stylesheets with no rules on {page.url}: {empty}"
     initialised = "() => !!document.querySelector('[data-module=govuk-service-navigation][data-govuk-service-navigation-init]')"
@@ -343,16 +351,56 @@ def check_page(page: Any, name: str) -> None:
     assert_accessible(page)
 
 
+#: Authenticator apps of the accounts that have set one up in these journeys (by email), and the
+#: last time step each has used: the service refuses a code twice, as a real app's user would see.
+AUTHENTICATORS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(email: str) -> str:
+    """The next code ``email``'s authenticator app would give: never one already used (this
+    step or the next, else wait for a fresh step)."""
+    from casework.security import mfa
+
+    now = time.time()
+    step = max(mfa.step_at(now), _LAST_STEP.get(email, -1) + 1)
+    if step > mfa.step_at(now) + mfa.WINDOW:
+        time.sleep((step - mfa.WINDOW) * mfa.STEP_SECONDS - now + 0.5)
+    _LAST_STEP[email] = step
+    return mfa.code_for_step(AUTHENTICATORS[email], step)
+
+
+def set_up_authenticator(page: Any, email: str) -> list[str]:
+    """On the set-up page: read the key as a person would type it into their app, enter the
+    app's code, and return the recovery codes shown."""
+    from playwright.sync_api import expect
+
+    AUTHENTICATORS[email] = page.locator("#secret").inner_text().replace(" ", "").strip()
+    _LAST_STEP.pop(email, None)
+    page.get_by_label("Code from your authenticator app").fill(totp_code(email))
+    page.get_by_role("button", name="Turn on the second factor").click()
+    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+    return [code.strip() for code in page.locator("#recovery-codes code").all_inner_texts()]
+
+
 def sign_in(page: Any, account: Account, landing: str = r"/(my-work)?$") -> None:
-    """Sign in through the form; practitioners and managers start at My work, others at the
-    start page (or the ``landing`` they are sent to). The one way the journeys sign in, so a change to signing in
-    (a second factor) is made here once."""
+    """Sign in through the form; practitioners and managers start at My work (``landing``: where
+    others start). The one way the journeys sign in, so a change to signing in is made here
+    once: accounts whose role needs a second factor set up an authenticator app at their first
+    sign-in and give its code after."""
     from playwright.sync_api import expect
 
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(account.email)
     page.get_by_role("textbox", name="Password").fill(account.password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    if "/account/second-factor" in page.url:
+        set_up_authenticator(page, account.email)
+        page.get_by_role("link", name="I have saved my recovery codes").click()
+    elif "/sign-in/code" in page.url:
+        page.get_by_label("Security code").fill(totp_code(account.email))
+        page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(landing))
     expect(page.locator("header")).to_contain_text(account.name)
 

@@ -105,3 +105,20 @@ def test_notify_refusal_marks_the_message_failed_and_carries_on(session, due):
     result = deliver(session, NotifyClient(API_KEY, session=_session_with(FakeNotify(fail=True))))
     assert (result.sent, result.failed) == (0, 2)
     assert {r.status for r in session.scalars(select(Outbox))} == {"failed"}
+
+
+def test_notify_password_reset_email_is_sealed_under_the_audit_key_and_delivered(session, world):
+    from casework.auth import reset
+    from casework.notify.models import Outbox
+
+    user = world.user()
+    reset.request_reset(session, user.email, minutes=60, template_id="reset-template")
+    row = session.scalar(select(Outbox).where(Outbox.user_id == user.id, Outbox.kind == reset.KIND))
+    assert row is not None and row.family_id is None
+    link = json.loads(row.personalisation or "{}")["link_path"]
+    assert user.email.encode() not in (row.recipient_enc or b"") and link.encode() not in (row.personalisation_enc or b"")
+    fake = FakeNotify()
+    assert deliver(session, NotifyClient(API_KEY, session=_session_with(fake))).sent == 1
+    body = json.loads(fake.requests[0].body or b"{}")
+    assert body["template_id"] == "reset-template" and body["email_address"] == user.email
+    assert body["personalisation"]["link_path"] == link and link.startswith(reset.LINK_PREFIX)

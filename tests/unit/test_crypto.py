@@ -11,6 +11,7 @@ from casework.security.crypto import (
     KEY_BYTES,
     NONCE_BYTES,
     DecryptionError,
+    KeyedSealer,
     Sealer,
     field_aad,
     new_key,
@@ -148,3 +149,18 @@ def test_wrapped_key_is_not_a_field_ciphertext() -> None:
     wrapped = wrap_key(KEY, "kek1", "family-1", new_key())
     with pytest.raises(DecryptionError):
         Sealer(KEY).open(wrapped, field_aad("family", "data_key", "family-1"))
+
+
+def test_crypto_keyed_sealer_names_its_key_and_opens_after_rotation():
+    old_key, new_key_ = new_key(), new_key()
+    before = KeyedSealer({"aud1": old_key}, "aud1")
+    blob = before.seal_text("JBSWY3DPEHPK3PXP", b"casework:totp:user-1")
+    after = KeyedSealer({"aud1": old_key, "aud2": new_key_}, "aud2")
+    assert after.open_text(blob, b"casework:totp:user-1") == "JBSWY3DPEHPK3PXP"
+    assert after.seal_text("x", b"a")[2:6] == b"aud2"
+    with pytest.raises(DecryptionError):
+        after.open_text(blob, b"casework:totp:user-2")  # moved to another account
+    with pytest.raises(DecryptionError):
+        KeyedSealer({"aud2": new_key_}, "aud2").open_text(blob, b"casework:totp:user-1")  # key gone
+    with pytest.raises(DecryptionError):
+        after.open(b"\x01" + blob[1:], b"casework:totp:user-1")  # not a keyed ciphertext

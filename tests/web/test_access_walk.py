@@ -6,9 +6,30 @@ import re
 
 import pytest
 
-PUBLIC = {"auth.sign_in", "static", "web.assets", "web.health", "api.openapi"}
+PUBLIC = {
+    "auth.sign_in",
+    "auth.forgot_password",
+    "auth.reset_link",
+    "auth.reset_password",
+    "static",
+    "web.assets",
+    "web.health",
+    "api.openapi",
+}
 #: Pages any signed-in user may use; every other page declares its roles.
-ANY_SIGNED_IN = {"web.home", "auth.sign_out", "auth.tokens", "auth.revoke_token"}
+ANY_SIGNED_IN = {
+    "web.home",
+    "auth.sign_out",
+    "auth.tokens",
+    "auth.revoke_token",
+    "auth.second_factor",
+    "auth.set_up_second_factor",
+    "account.index",
+    "account.confirm",
+    "account.change_password",
+    "account.change_email",
+    "account.new_recovery_codes",
+}
 
 
 def _url(rule) -> str:  # type: ignore[no-untyped-def]
@@ -41,6 +62,9 @@ def test_access_walk_every_route_needs_a_session_or_token(app, client):
 
 def test_access_walk_public_endpoints_answer_anonymously(client):
     assert client.get("/sign-in").status_code == 200
+    assert client.get("/sign-in/forgot").status_code == 200
+    # A reset page without a valid link sends the person to ask for one.
+    assert client.get("/sign-in/reset").headers["Location"] == "/sign-in/forgot"
     assert client.get("/health").json == {"status": "ok"}
     assert client.get("/api/v1/openapi.json").status_code == 200
 
