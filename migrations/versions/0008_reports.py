@@ -1,0 +1,36 @@
+"""indexes for the managers' report
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 11:40:00.000000
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ("ix_case_episode_team_opened", "case_episode", ["owning_team_id", "opened_at"]),
+    ("ix_case_episode_team_closed", "case_episode", ["owning_team_id", "closed_at"]),
+    ("ix_level_transition_direction_effective", "level_transition", ["direction", "effective_at"]),
+    ("ix_assessment_started_at", "assessment", ["started_at"]),
+    ("ix_assessment_submitted_at", "assessment", ["submitted_at"]),
+    ("ix_taf_plan_agreed_on", "taf_plan", ["agreed_on"]),
+    ("ix_consent_purpose_recorded", "consent", ["purpose", "recorded_at"]),
+    ("ix_share_without_consent_decided_at", "share_without_consent", ["decided_at"]),
+)
+
+
+def upgrade() -> None:
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade() -> None:
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
