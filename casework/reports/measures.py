@@ -24,6 +24,8 @@ COUNT, DAYS, PERCENT = "count", "days", "percent"
 NEEDS_MET = "needs_met"
 #: The longest period a report may span (ten years): enough for any board, small enough to stay fast.
 MAX_PERIOD_DAYS = 3660
+#: The lead-professional filter for cases nobody leads.
+UNALLOCATED = "none"
 LOCALITY = re.compile(r"^[A-Z][0-9]{8}$")  # an LSOA code, e.g. E01000001
 
 
@@ -287,7 +289,7 @@ def parse_filters(
     if reason is not None and reason not in set(reasons):
         problems["closure_reason"] = ["Choose a closure reason of the practice framework"]
     lead = args.get("lead_professional_id") or None
-    if lead is not None and (len(lead) > 36 or not re.fullmatch(r"[0-9a-fA-F-]+", lead)):
+    if lead is not None and lead != UNALLOCATED and (len(lead) > 36 or not re.fullmatch(r"[0-9a-fA-F-]+", lead)):
         problems["lead_professional_id"] = ["Choose a lead professional"]
     if problems:
         raise FilterProblem(problems)

@@ -118,7 +118,9 @@ def scope(actor: Actor, filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(Case.level == filters.level)
     if filters.locality:
         conditions.append(Case.family_id.in_(select(Family.id).where(Family.lsoa_code == filters.locality)))
-    if filters.lead:
+    if filters.lead == measures.UNALLOCATED:
+        conditions.append(Case.lead_professional_id.is_(None))
+    elif filters.lead:
         conditions.append(Case.lead_professional_id == filters.lead)
     if filters.reason:
         conditions.append(Case.closure_reason == filters.reason)
@@ -369,7 +371,7 @@ def build_report(session: Session, actor: Actor, filters: Filters, *, record: bo
                 names.get(lead, "Not allocated") if lead else "Not allocated",
                 count,
                 "open_cases",
-                {"lead_professional_id": lead or ""},
+                {"lead_professional_id": lead or measures.UNALLOCATED},
             )
             for lead, count in leads.items()
         ),
