@@ -12,12 +12,12 @@ dates, medians) fetch their rows and are finished in :mod:`casework.reports.meas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, distinct, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from casework.assessments.models import Assessment
@@ -151,31 +151,6 @@ class _Queries:
     def open_at_end(self) -> ColumnElement[bool]:
         return and_(Case.opened_at < self.after, or_(Case.closed_at.is_(None), Case.closed_at >= self.after))
 
-    def first_assessment(self) -> Rows:
-        return select(Case.id).join(Assessment, and_(Assessment.case_id == Case.id, Assessment.number == 1)).where(*self.scope)
-
-    def transitions(self, direction: str) -> Rows:
-        return (
-            select(Case.id)
-            .join(LevelTransition, LevelTransition.case_id == Case.id)
-            .where(*self.scope, LevelTransition.direction == direction, LevelTransition.status == case_rules.APPROVED)
-            .where(self.during(LevelTransition.effective_at))
-        )
-
-    def consents(self, *conditions: ColumnElement[bool]) -> Rows:
-        return (
-            select(Case.id)
-            .join(Consent, Consent.case_id == Case.id)
-            .where(*self.scope, Consent.purpose == "share", self.during(Consent.recorded_at), *conditions)
-        )
-
-    def checks(self, *conditions: ColumnElement[bool]) -> Rows:
-        return (
-            select(Case.id)
-            .join(PostClosureCheck, PostClosureCheck.case_id == Case.id)
-            .where(*self.scope, self.days(PostClosureCheck.due_on), *conditions)
-        )
-
     def case_conditions(self) -> dict[str, ColumnElement[bool]]:
         """The measures that are a condition on the case row alone."""
         requested, closed = self.requested(), self.during(Case.closed_at)
@@ -193,39 +168,64 @@ class _Queries:
         """Cases open at some time in the period: every case-row measure is among them."""
         return and_(Case.opened_at < self.after, or_(Case.closed_at.is_(None), Case.closed_at >= self.start))
 
+    def joined(self) -> dict[str, tuple[Any, ColumnElement[bool], dict[str, ColumnElement[bool]]]]:
+        """The measures counted over a table joined to the cases: per table, the join, a condition
+        every row counted meets, and each measure's own condition (one row per event; the
+        case-flow stages count each case once)."""
+        first = Assessment.number == 1
+        approved = LevelTransition.status == case_rules.APPROVED
+        effective = self.during(LevelTransition.effective_at)
+        to_statutory = and_(LevelTransition.direction == case_rules.STEP_UP, LevelTransition.to_level.in_(self.statutory))
+        return {
+            "assessment": (
+                Assessment,
+                Assessment.case_id == Case.id,
+                {
+                    "assessments_started": and_(first, self.during(Assessment.started_at)),
+                    "assessments_completed": and_(first, self.during(Assessment.submitted_at)),
+                    "flow_assessed": self.requested(),
+                },
+            ),
+            "transition": (
+                LevelTransition,
+                and_(LevelTransition.case_id == Case.id, approved),
+                {
+                    "step_ups": and_(LevelTransition.direction == case_rules.STEP_UP, effective),
+                    "step_downs": and_(LevelTransition.direction == case_rules.STEP_DOWN, effective),
+                    "flow_stepped_up": and_(self.requested(), to_statutory),
+                },
+            ),
+            "plan": (Plan, Plan.case_id == Case.id, {"plans_started": self.days(Plan.agreed_on), "flow_planned": self.requested()}),
+            "consent": (
+                Consent,
+                and_(Consent.case_id == Case.id, Consent.purpose == "share", self.during(Consent.recorded_at)),
+                {"share_decisions": true(), "share_agreements": Consent.decision == "given"},
+            ),
+            "check": (
+                PostClosureCheck,
+                and_(PostClosureCheck.case_id == Case.id, self.days(PostClosureCheck.due_on)),
+                {
+                    "post_closure_checks_due": true(),
+                    "post_closure_checks_recorded": PostClosureCheck.sustained.is_not(None),
+                    "outcomes_sustained": PostClosureCheck.sustained.is_(True),
+                },
+            ),
+            "swc": (
+                ShareWithoutConsent,
+                and_(ShareWithoutConsent.case_id == Case.id, self.during(ShareWithoutConsent.decided_at)),
+                {"shares_without_consent": true()},
+            ),
+        }
+
     def query(self, code: str) -> Rows:
         """The rows of a counted SQL measure (KeyError for an unknown code)."""
         conditions = self.case_conditions()
         if code in conditions:
             return self.cases(conditions[code])
-        statutory = and_(LevelTransition.to_level.in_(self.statutory), LevelTransition.direction == case_rules.STEP_UP)
-        builders: dict[str, Callable[[], Rows]] = {
-            "assessments_started": lambda: self.first_assessment().where(self.during(Assessment.started_at)),
-            "assessments_completed": lambda: self.first_assessment().where(self.during(Assessment.submitted_at)),
-            "plans_started": lambda: select(Case.id).join(Plan, Plan.case_id == Case.id).where(*self.scope, self.days(Plan.agreed_on)),
-            "step_ups": lambda: self.transitions(case_rules.STEP_UP),
-            "step_downs": lambda: self.transitions(case_rules.STEP_DOWN),
-            "post_closure_checks_due": lambda: self.checks(),
-            "post_closure_checks_recorded": lambda: self.checks(PostClosureCheck.sustained.is_not(None)),
-            "outcomes_sustained": lambda: self.checks(PostClosureCheck.sustained.is_(True)),
-            "share_decisions": lambda: self.consents(),
-            "share_agreements": lambda: self.consents(Consent.decision == "given"),
-            "shares_without_consent": lambda: (
-                select(Case.id)
-                .join(ShareWithoutConsent, ShareWithoutConsent.case_id == Case.id)
-                .where(*self.scope, self.during(ShareWithoutConsent.decided_at))
-            ),
-            # the case-flow stages reached by the requests of the period: one row per case
-            "flow_assessed": lambda: self.cases(self.requested()).join(Assessment, Assessment.case_id == Case.id).distinct(),
-            "flow_planned": lambda: self.cases(self.requested()).join(Plan, Plan.case_id == Case.id).distinct(),
-            "flow_stepped_up": lambda: (
-                self.cases(self.requested())
-                .join(LevelTransition, LevelTransition.case_id == Case.id)
-                .where(statutory, LevelTransition.status == case_rules.APPROVED)
-                .distinct()
-            ),
-        }
-        return builders[code]()
+        for table, on, codes in self.joined().values():
+            if code in codes:
+                return select(Case.id).join(table, on).where(*self.scope, codes[code])
+        raise KeyError(code)
 
 
 SQL_COUNTED = tuple(code for code in measures.COUNTED if code not in CALENDAR)
@@ -305,41 +305,49 @@ def _calendar(session: Session, practice: Practice, q: _Queries) -> _Calendar:
     return _Calendar(events, days)
 
 
-@dataclass(frozen=True)
-class _CaseRows:
-    """The case-row measures counted in one pass, by level, lead professional and closure reason."""
+def _counts(session: Session, q: _Queries) -> dict[str, int]:
+    """The measures over joined tables, in one statement: an aggregate per table (each joins the
+    cases once), a count per measure."""
+    subqueries: list[Any] = []
+    codes: list[str] = []
+    for name, (table, on, conditions) in q.joined().items():
+        counts = [
+            (func.count(distinct(Case.id)) if code.startswith("flow_") else func.count()).filter(condition).label(code)
+            for code, condition in conditions.items()
+        ]
+        subqueries.append(select(*counts).select_from(Case).join(table, on).where(*q.scope).subquery(name))
+        codes += list(conditions)
+    joined = subqueries[0]
+    for sub in subqueries[1:]:
+        joined = joined.join(sub, true())
+    row = session.execute(select(*[column for sub in subqueries for column in sub.c]).select_from(joined)).one()
+    return {code: int(row[index] or 0) for index, code in enumerate(codes)}
 
-    groups: list[tuple[int, str | None, str | None, dict[str, int]]]
 
-    def total(self, code: str, keep: Callable[[int, str | None, str | None], bool] = lambda *_: True) -> int:
-        return sum(counts[code] for level, lead, reason, counts in self.groups if keep(level, lead, reason))
-
-    def by(self, code: str, index: int) -> dict[Any, int]:
-        found: dict[Any, int] = {}
-        for group in self.groups:
-            if group[3][code]:
-                found[group[index]] = found.get(group[index], 0) + group[3][code]
-        return found
-
-
-def _case_rows(session: Session, q: _Queries) -> _CaseRows:
+def _case_rows(session: Session, q: _Queries) -> dict[str, dict[Any, int]]:
+    """The case-row measures in one pass over the cases alive in the period, by level and by
+    closure reason; and open cases at the end by lead professional."""
     conditions = q.case_conditions()
     codes = list(conditions)
     statement = (
-        select(Case.level, Case.lead_professional_id, Case.closure_reason, *[func.count().filter(conditions[code]) for code in codes])
+        select(Case.level, Case.closure_reason, *[func.count().filter(conditions[code]) for code in codes])
         .where(*q.scope, q.alive())
-        .group_by(Case.level, Case.lead_professional_id, Case.closure_reason)
+        .group_by(Case.level, Case.closure_reason)
     )
-    groups = [(row[0], row[1], row[2], {code: int(row[3 + i] or 0) for i, code in enumerate(codes)}) for row in session.execute(statement)]
-    return _CaseRows(groups)
-
-
-def _counts(session: Session, q: _Queries) -> dict[str, int]:
-    """Every SQL-counted measure that is not a case-row condition, in one statement."""
-    codes = [code for code in SQL_COUNTED if code not in q.case_conditions()]
-    columns = [select(func.count()).select_from(q.query(code).subquery()).scalar_subquery().label(code) for code in codes]
-    row = session.execute(select(*columns)).one()
-    return {code: int(row[index] or 0) for index, code in enumerate(codes)}
+    found: dict[str, dict[Any, int]] = {code: {} for code in codes}
+    found |= {"open_by_level": {}, "closures_by_reason": {}, "open_by_lead": {}}
+    for row in session.execute(statement):
+        level, reason = row[0], row[1]
+        for index, code in enumerate(codes):
+            value = int(row[2 + index] or 0)
+            found[code]["total"] = found[code].get("total", 0) + value
+            if code == "open_cases" and value:
+                found["open_by_level"][level] = found["open_by_level"].get(level, 0) + value
+            if code == "closures" and value:
+                found["closures_by_reason"][reason] = found["closures_by_reason"].get(reason, 0) + value
+    leads = select(Case.lead_professional_id, func.count()).where(*q.scope, conditions["open_cases"]).group_by(Case.lead_professional_id)
+    found["open_by_lead"] = {lead: int(count) for lead, count in session.execute(leads)}
+    return found
 
 
 def build_report(session: Session, actor: Actor, filters: Filters, *, record: bool = True) -> Report:
@@ -348,11 +356,11 @@ def build_report(session: Session, actor: Actor, filters: Filters, *, record: bo
     practice = practice_of(session)
     q = _Queries(practice, actor, filters)
     rows = _case_rows(session, q)
-    counts = {code: rows.total(code) for code in q.case_conditions()} | _counts(session, q)
+    counts = {code: rows[code].get("total", 0) for code in q.case_conditions()} | _counts(session, q)
     calendar = _calendar(session, practice, q)
     counts.update({code: len(events) for code, events in calendar.events.items()})
     figures = {m.code: Figure(m, measures.value_of(m, counts, calendar.days), measures.drill_code(m)) for m in measures.MEASURES}
-    by_level = rows.by("open_cases", 0)
+    by_level = rows["open_by_level"]
     open_by_level = [
         Breakdown(
             str(level.number), f"{level.number} {level.name}", by_level.get(level.number, 0), "open_cases", {"level": str(level.number)}
@@ -360,7 +368,7 @@ def build_report(session: Session, actor: Actor, filters: Filters, *, record: bo
         for level in practice.levels
         if filters.level is None or filters.level == level.number
     ]
-    leads = rows.by("open_cases", 1)
+    leads = rows["open_by_lead"]
     names: dict[str, str] = {
         row[0]: row[1] for row in session.execute(select(User.id, User.name).where(User.id.in_([k for k in leads if k])))
     }
@@ -377,7 +385,7 @@ def build_report(session: Session, actor: Actor, filters: Filters, *, record: bo
         ),
         key=lambda b: (-b.value, b.label),
     )
-    reasons = rows.by("closures", 2)
+    reasons = rows["closures_by_reason"]
     closures_by_reason = [
         Breakdown(r.code, r.label, reasons.get(r.code, 0), "closures", {"closure_reason": r.code})
         for r in practice.closure_reasons

@@ -15,8 +15,11 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("ix_case_episode_team_opened", "case_episode", ["owning_team_id", "opened_at"]),
-    ("ix_case_episode_team_closed", "case_episode", ["owning_team_id", "closed_at"]),
+    (
+        "ix_case_episode_report",
+        "case_episode",
+        ["owning_team_id", "opened_at", "closed_at", "level", "lead_professional_id", "closure_reason", "re_referral", "id"],
+    ),
     ("ix_level_transition_direction_effective", "level_transition", ["direction", "effective_at"]),
     ("ix_assessment_started_at", "assessment", ["started_at"]),
     ("ix_assessment_submitted_at", "assessment", ["submitted_at"]),
