@@ -4,6 +4,7 @@ string as ids and codes only. Each request is one audited read (see services.py)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,8 +36,15 @@ def _filters() -> tuple[Filters, dict[str, list[str]]]:
         return Filters(measures.default_period(today())), problem.fields
 
 
-def drill_url(filters: Filters, code: str, narrowing: dict[str, str] | None = None) -> str:
-    return url_for("reports.cases") + "?" + urlencode(filters.query(measure=code, **(narrowing or {})))
+def drill_links(filters: Filters) -> Callable[..., str]:
+    """A function giving the drill-down URL of a figure (built from one prefix: a caseload table
+    can have hundreds of rows)."""
+    base = url_for("reports.cases") + "?" + urlencode(filters.query())
+
+    def link(code: str, narrowing: dict[str, str] | None = None) -> str:
+        return f"{base}&measure={code}" + ("&" + urlencode(narrowing) if narrowing else "")
+
+    return link
 
 
 def _form(filters: Filters, teams: list[Any]) -> dict[str, Any]:
@@ -72,7 +80,7 @@ def dashboard() -> str:
         problems=problems,
         form=_form(filters, teams),
         team_names=team_names,
-        drill=lambda code, narrowing=None: drill_url(filters, code, narrowing),
+        drill=drill_links(filters),
         shown=measures.shown,
         export_query=urlencode(filters.query()),
         tables=export.TABLES,
