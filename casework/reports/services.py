@@ -186,9 +186,11 @@ class _Queries:
                     "flow_assessed": self.requested(),
                 },
             ),
+            # A step that counts took effect in the period, or (a case-flow stage) after a request
+            # of the period: never before the period starts, and on a case open in it.
             "transition": (
                 LevelTransition,
-                and_(LevelTransition.case_id == Case.id, approved),
+                and_(LevelTransition.case_id == Case.id, approved, LevelTransition.effective_at >= self.start, self.alive()),
                 {
                     "step_ups": and_(LevelTransition.direction == case_rules.STEP_UP, effective),
                     "step_downs": and_(LevelTransition.direction == case_rules.STEP_DOWN, effective),
