@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 
 from casework.reports import measures
-from casework.reports.services import Breakdown, Report
+from casework.reports.services import Breakdown, CaseRow, Report
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | float | None
@@ -49,6 +49,29 @@ def tables(report: Report) -> list[Table]:
         _breakdown("caseload", "Caseload per lead professional", "Lead professional id", report.caseload),
         _breakdown("closures_by_reason", "Closures by reason", "Reason", report.closures_by_reason),
     ]
+
+
+def cases_table(rows: list[CaseRow]) -> Table:
+    """The cases behind a figure."""
+    headers = ("Case id", "Family id", "Team", "Level", "Status", "Lead professional", "Opened", "Closed")
+    return Table(
+        "cases",
+        "Cases",
+        headers,
+        [
+            (
+                r.case_id,
+                r.family_id,
+                r.team,
+                r.level,
+                r.status,
+                r.lead_professional,
+                r.opened_on.isoformat(),
+                r.closed_on.isoformat() if r.closed_on else None,
+            )
+            for r in rows
+        ],
+    )
 
 
 TABLES = ("measures", "case_flow", "open_by_level", "caseload", "closures_by_reason")

@@ -436,6 +436,37 @@ def list_cases_behind(session: Session, actor: Actor, filters: Filters, code: st
     return CasePage(items, page, per_page, total)
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    """A case behind a figure, as an export lists it: ids, codes and dates, no personal data
+    (the family's reference is encrypted under its key; its id finds the family in the app)."""
+
+    case_id: str
+    family_id: str
+    team: str
+    level: int
+    status: str
+    lead_professional: str | None
+    opened_on: date
+    closed_on: date | None
+
+
+def export_cases_behind(session: Session, actor: Actor, filters: Filters, code: str) -> list[CaseRow]:
+    """Every case behind a figure, newest first, for an export (one audited read naming them all)."""
+    columns: list[Any] = [Case.id, Case.family_id, Team.name, Case.level, Case.status, User.name, Case.opened_at, Case.closed_at]
+    rows = session.execute(
+        select(*columns)
+        .select_from(Case)
+        .join(Team, Team.id == Case.owning_team_id)
+        .outerjoin(User, User.id == Case.lead_professional_id)
+        .where(cases_behind(session, actor, filters, code))
+        .order_by(Case.opened_at.desc(), Case.id)
+    ).all()
+    found = [CaseRow(r[0], r[1], r[2], r[3], r[4], r[5], _local_day(r[6]), _local_day(r[7]) if r[7] is not None else None) for r in rows]
+    record_export(session, filters, [r.case_id for r in found], f"cases:{code}", "csv")
+    return found
+
+
 def counted_cases(session: Session, actor: Actor, filters: Filters, codes: Iterable[str] = measures.COUNTED) -> list[str]:
     """Every case counted in any of ``codes`` (an export names them all in its audit event)."""
     practice = practice_of(session)

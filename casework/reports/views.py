@@ -115,6 +115,7 @@ def cases() -> str:
         teams={t.id: t.name for t in services.managed_teams(session, g.actor)},
         status_tag=display.status_tag,
         back=url_for("reports.dashboard") + "?" + urlencode(filters.query()),
+        csv_url=url_for("reports.cases_csv") + "?" + urlencode(query),
         page_title=measure.label,
     )
 
@@ -157,7 +158,22 @@ def export_xlsx() -> Response:
     )
 
 
+@roles_required(*services.REPORT_ROLES)
+def cases_csv() -> Response:
+    session = db_session()
+    filters = services.read_filters(session, g.actor, _args())
+    code = request.args.get("measure") or ""
+    table = export.cases_table(services.export_cases_behind(session, g.actor, filters, code))
+    name = f"cases-{code}-{filters.period.start.isoformat()}-to-{filters.period.end.isoformat()}"
+    return Response(
+        export.to_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
+    )
+
+
 bp.add_url_rule("/reports", "dashboard", dashboard)
+bp.add_url_rule("/reports/cases.csv", "cases_csv", cases_csv)
 bp.add_url_rule("/reports/cases", "cases", cases)
 bp.add_url_rule("/reports/export.csv", "export_csv", export_csv)
 bp.add_url_rule("/reports/export.xlsx", "export_xlsx", export_xlsx)

@@ -211,6 +211,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # The managers' case-flow report: every manager, for the teams they manage (other_team's figures are South's).
     ("reports.dashboard", "GET"): frozenset({"team_manager", "other_team"}),
     ("reports.cases", "GET"): frozenset({"team_manager", "other_team"}),
+    ("reports.cases_csv", "GET"): frozenset({"team_manager", "other_team"}),
     ("reports.export_csv", "GET"): frozenset({"team_manager", "other_team"}),
     ("reports.export_xlsx", "GET"): frozenset({"team_manager", "other_team"}),
     ("api.report_measures", "GET"): frozenset({"team_manager", "other_team"}),
@@ -421,7 +422,12 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill", "reports.cases": "?measure=open_cases"}
+QUERIES = {
+    "api.search_people": "?family_name=Quill",
+    "families.search": "?family_name=Quill",
+    "reports.cases": "?measure=open_cases",
+    "reports.cases_csv": "?measure=open_cases",
+}
 
 
 def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:

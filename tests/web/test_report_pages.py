@@ -87,3 +87,14 @@ def test_report_page_exports_are_safe_and_audited(client, session, rw):  # type:
     values = {row[1]: row[3] for row in book["Measures"].iter_rows(min_row=2, values_only=True)}
     assert values["requests_received"] == 3
     assert client.get(f"/reports/export.csv?{rw.query}&table=secrets").status_code == 422
+
+
+def test_report_page_cases_behind_a_figure_export_as_csv(client, session, rw):  # type: ignore[no-untyped-def]
+    response = client.get(f"/reports/cases.csv?measure=open_cases&{rw.query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["Case id", "Family id", "Team"]
+    assert {r[0] for r in rows[1:]} == {rw.c.id, rw.e.id, rw.g.id}
+    event = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event is not None and event.action == "report.export"
+    assert client.get("/reports/cases.csv?measure=happiness").status_code == 422
