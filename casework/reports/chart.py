@@ -21,6 +21,9 @@ def bar_chart(chart_id: str, title: str, rows: list[Breakdown], *, horizontal: b
     """An accessible inline SVG bar chart of ``rows`` (one bar each, labelled with its figure)."""
     pygal = base._pygal()
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
+    top = max([row.value for row in rows] + [1])
+    # pygal draws a horizontal chart's first bar at the bottom: reversed, the chart reads top down like its table
+    bars = list(reversed(rows)) if horizontal else rows
     chart = kind(
         js=[],
         style=pygal.style.Style(**base._STYLE),
@@ -32,10 +35,13 @@ def bar_chart(chart_id: str, title: str, rows: list[Breakdown], *, horizontal: b
         margin=16,
         print_values=True,
         include_x_axis=True,
-        range=(0, max([row.value for row in rows] + [1])),
+        range=(0, top),
+        truncate_label=-1,
+        # whole cases: no fractional axis labels when the counts are small
+        **({"y_labels": list(range(top + 1))} if top <= 10 else {}),
     )
-    chart.x_labels = [row.label for row in rows]
-    chart.add(title, [row.value for row in rows])
+    chart.x_labels = [row.label for row in bars]
+    chart.add(title, [row.value for row in bars])
     svg = chart.render(is_unicode=True)
     svg = base._COMMENT.sub("", base._SCRIPT.sub("", svg))
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"

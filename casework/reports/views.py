@@ -67,7 +67,7 @@ def dashboard() -> str:
         "flow": chart.bar_chart(
             "chart-flow", "Case flow: requests in the period and the stages they reached", report.flow, horizontal=True
         ),
-        "levels": chart.bar_chart("chart-levels", "Open cases by level at the end of the period", report.open_by_level),
+        "levels": chart.bar_chart("chart-levels", "Open cases by level at the end of the period", report.open_by_level, horizontal=True),
         "reasons": chart.bar_chart("chart-reasons", "Closures in the period by reason", report.closures_by_reason, horizontal=True),
     }
     team_names = [t.name for t in teams if filters.team in (None, t.id)]
