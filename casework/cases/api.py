@@ -92,13 +92,14 @@ def list_cases(query: dict[str, Any]) -> dict[str, Any]:
         )
         filters = reports.read_filters(session, g.actor, {key: None if value is None else str(value) for key, value in args.items()})
         among = reports.cases_behind(session, g.actor, filters, query["measure"])
+    # with a measure, team, level and lead professional are the report's filters (read above)
     page = services.list_cases(
         session,
         g.actor,
         status=query["status"],
-        level=query["level"],
-        lead_professional_id=query["lead_professional_id"],
-        team_id=query["team"],
+        level=None if among is not None else query["level"],
+        lead_professional_id=None if among is not None else query["lead_professional_id"],
+        team_id=None if among is not None else query["team"],
         among=among,
         page=query["page"],
         per_page=query["per_page"],

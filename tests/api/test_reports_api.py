@@ -78,3 +78,18 @@ def test_reports_api_measures_in_the_openapi_document(client):  # type: ignore[n
     assert operation["tags"] == ["Reports"]
     names = {p["name"] for p in spec["paths"]["/cases"]["get"]["parameters"]}
     assert {"measure", "from", "to", "locality", "closure_reason"} <= names
+
+
+def test_reports_api_caseload_row_of_unallocated_cases_lists_them(client, session, world, rw):  # type: ignore[no-untyped-def]
+    from casework.auth.services import actor_for
+    from casework.cases import services as cases
+
+    family = world.family(rw.lead)
+    waiting = cases.create_case(session, actor_for(rw.lead), family_id=family.id, level=2, source="other", reason="Worried")
+    session.commit()
+    headers = bearer(session, rw.manager)
+    body = client.get(f"/api/v1/reports/measures?{_period(rw)}", headers=headers).json
+    row = next(r for r in body["caseload"] if r["key"] == "")
+    assert row["label"] == "Not allocated" and row["value"] == 1
+    assert "lead_professional_id=none" in row["cases_url"]
+    assert [c["id"] for c in client.get(row["cases_url"], headers=headers).json["items"]] == [waiting.id]
