@@ -409,6 +409,9 @@ def _case_ids(session: Session, practice: Practice, q: _Queries, code: str) -> C
     if code in CALENDAR:
         ids = sorted(set(_calendar(session, practice, q).events[code]))
         return Case.id.in_(ids) if ids else false()
+    rows = q.case_conditions()
+    if code in rows:  # the same condition as the figure's, on the case row itself: the page reads the index in order
+        return and_(*q.scope, rows[code])
     return Case.id.in_(q.query(code))
 
 
