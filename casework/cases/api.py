@@ -80,13 +80,27 @@ def create_case(body: dict[str, Any]) -> CaseView:
     errors=(401,),
 )
 def list_cases(query: dict[str, Any]) -> dict[str, Any]:
+    """With ``measure``: the cases behind a figure of the managers' report (its filters read as there)."""
+    session = db_session()
+    among = None
+    if query["measure"] is not None:
+        from casework.reports import api as reports_api
+        from casework.reports import services as reports
+
+        args = reports_api.filter_args(
+            {key: query[key] for key in ("team", "from_", "to", "level", "locality", "lead_professional_id", "closure_reason")}
+        )
+        filters = reports.read_filters(session, g.actor, {key: None if value is None else str(value) for key, value in args.items()})
+        among = reports.cases_behind(session, g.actor, filters, query["measure"])
+    # with a measure, team, level and lead professional are the report's filters (read above)
     page = services.list_cases(
-        db_session(),
+        session,
         g.actor,
         status=query["status"],
-        level=query["level"],
-        lead_professional_id=query["lead_professional_id"],
-        team_id=query["team"],
+        level=None if among is not None else query["level"],
+        lead_professional_id=None if among is not None else query["lead_professional_id"],
+        team_id=None if among is not None else query["team"],
+        among=among,
         page=query["page"],
         per_page=query["per_page"],
     )

@@ -72,6 +72,18 @@ class CaseListQuerySchema(PageQuerySchema):
     level = fields.Int(load_default=None, validate=validate.Range(min=0, max=100))
     lead_professional_id = _id("Only cases this user leads")
     team = _id("Only cases this team owns (a team id)")
+    measure = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "Only the cases behind a figure of GET /reports/measures (a measure code); with it, from, to, "
+            "locality and closure_reason filter as they do there, and the caller must manage the team(s)"
+        },
+    )
+    from_ = fields.Str(load_default=None, data_key="from", validate=validate.Length(max=10), metadata={"description": "With measure"})
+    to = fields.Str(load_default=None, validate=validate.Length(max=10), metadata={"description": "With measure"})
+    locality = fields.Str(load_default=None, validate=validate.Length(max=16), metadata={"description": "With measure"})
+    closure_reason = fields.Str(load_default=None, validate=validate.Length(max=40), metadata={"description": "With measure"})
 
     @pre_load
     def _drop_empty(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

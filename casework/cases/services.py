@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from casework.audit import trail
@@ -155,12 +155,16 @@ def list_cases(
     lead_professional_id: str | None = None,
     team_id: str | None = None,
     family_id: str | None = None,
+    among: ColumnElement[bool] | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> CasePage:
-    """The cases ``actor`` may see, filtered, newest first (one audited read for the page)."""
+    """The cases ``actor`` may see, filtered, newest first (one audited read for the page).
+    ``among``: a further condition on ``Case`` (the cases behind a report's figure)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 200)
     where = [visible_cases(actor)]
+    if among is not None:
+        where.append(among)
     if status:
         where.append(Case.status == status)
     if level is not None:

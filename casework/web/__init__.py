@@ -25,6 +25,9 @@ def _navigation_items() -> list[dict[str, Any]]:
     if actor.has_role("manager"):
         items.append({"href": url_for("cases.caseload"), "text": "Caseload", "active": path.startswith("/caseload")})
         items.append({"href": url_for("cases.approvals"), "text": "Approvals", "active": path.startswith("/approvals")})
+        items.append(
+            {"href": url_for("reports.dashboard"), "text": "Case flow", "active": path == "/reports" or path.startswith("/reports/cases")}
+        )
     if actor.has_role("safeguarding_lead"):
         items.append({"href": url_for("consent.known"), "text": "Is this family known?", "active": path.startswith("/safeguarding")})
     if actor.roles & {"manager", "safeguarding_lead", "ig_officer"}:
@@ -91,6 +94,7 @@ def init_web(app: Flask) -> None:
     from casework.families.views import bp as families_bp
     from casework.plans.views import bp as plans_bp
     from casework.retention.views import bp as retention_bp
+    from casework.reports.views import bp as reports_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
     from casework.web.headers import init_headers
@@ -116,6 +120,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
     app.register_blueprint(dataprotection_bp)
+    app.register_blueprint(reports_bp)
     init_api(app)
     init_limits(app)
     app.add_template_global(_navigation_items, "navigation_items")

@@ -269,6 +269,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("dataprotection.correct_family", "POST"): TEAM | {"ig_officer"},
     ("dataprotection.add_statement", "GET"): SEE | {"ig_officer"},
     ("dataprotection.add_statement", "POST"): TEAM | {"ig_officer"},
+    # The managers' case-flow report: every manager, for the teams they manage (other_team's figures are South's).
+    ("reports.dashboard", "GET"): frozenset({"team_manager", "other_team"}),
+    ("reports.cases", "GET"): frozenset({"team_manager", "other_team"}),
+    ("reports.cases_csv", "GET"): frozenset({"team_manager", "other_team"}),
+    ("reports.export_csv", "GET"): frozenset({"team_manager", "other_team"}),
+    ("reports.export_xlsx", "GET"): frozenset({"team_manager", "other_team"}),
+    ("api.report_measures", "GET"): frozenset({"team_manager", "other_team"}),
 }
 #: Routes on which the information governance officer sees every case's audit events.
 AUDIT_FOR_IG = {("api.case_audit", "GET"), ("audit.case", "GET"), ("audit.person", "GET"), ("audit.user", "GET"), ("audit.index", "GET")}
@@ -534,7 +541,13 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-QUERIES = {"api.search_people": "?family_name=Quill", "families.search": "?family_name=Quill", "dataprotection.find": "?family_name=Quill"}
+QUERIES = {
+    "api.search_people": "?family_name=Quill",
+    "families.search": "?family_name=Quill",
+    "dataprotection.find": "?family_name=Quill",
+    "reports.cases": "?measure=open_cases",
+    "reports.cases_csv": "?measure=open_cases",
+}
 
 
 def _url(rule: Any, ids: dict[str, str], failures: list[str]) -> str | None:
@@ -553,6 +566,13 @@ def _text(response: Any) -> str:
         from pypdf import PdfReader
 
         return " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(BytesIO(response.data))
+        return " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
     return str(response.get_data(as_text=True))
 
 
