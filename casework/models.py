@@ -12,8 +12,8 @@ from casework.db import Base
 from casework.families.models import Family, Person
 from casework.notify.models import Outbox
 from casework.plans.models import Action, Outcome, Plan, PostClosureCheck, Review, ReviewScore
-from casework.retention.models import LegalHold, Restriction
 from casework.reports import models as _report_indexes  # noqa: F401  (indexes on the tables above)
+from casework.retention.models import LegalHold, Restriction
 
 metadata = Base.metadata
 

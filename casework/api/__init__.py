@@ -185,8 +185,8 @@ def init_api(app: Flask) -> None:
     from casework.dataprotection import api as _dataprotection_api  # noqa: F401
     from casework.families import api as _families_api  # noqa: F401
     from casework.plans import api as _plans_api  # noqa: F401
-    from casework.retention import api as _retention_api  # noqa: F401
     from casework.reports import api as _reports_api  # noqa: F401
+    from casework.retention import api as _retention_api  # noqa: F401
 
     csrf.exempt(api_bp)  # bearer tokens only: the API never accepts the session cookie
     if "api" not in app.blueprints:

@@ -93,8 +93,8 @@ def init_web(app: Flask) -> None:
     from casework.dataprotection.views import bp as dataprotection_bp
     from casework.families.views import bp as families_bp
     from casework.plans.views import bp as plans_bp
-    from casework.retention.views import bp as retention_bp
     from casework.reports.views import bp as reports_bp
+    from casework.retention.views import bp as retention_bp
     from casework.web.access import init_access
     from casework.web.errors import init_errors
     from casework.web.headers import init_headers
