@@ -294,6 +294,14 @@ def bench(args: argparse.Namespace) -> int:
         _run(["db", "upgrade"], env)
         print(f"Loading {args.families:,} families into {args.database} ...", flush=True)
         load_seconds = _run(["demo", "load", "--families", str(args.families)], env).seconds
+        # What autovacuum would do before long on a live database: the visibility map lets
+        # PostgreSQL count from indexes alone. Done here so it does not run during a measure.
+        started = time.perf_counter()
+        vacuum = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with vacuum.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        vacuum.dispose()
+        print(f"VACUUM ANALYZE took {time.perf_counter() - started:.1f} s", flush=True)
     elif not (instance / "keyring.json").exists():
         raise SystemExit(f"--reuse needs the instance folder of an earlier run: {instance}")
     serve_env = {

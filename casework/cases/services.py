@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,7 @@ from casework.auth.models import TeamMembership, User, UserRole
 from casework.cases import rules
 from casework.cases.models import Case, LevelTransition
 from casework.consent.facts import case_facts
-from casework.consent.policy import Actor, Decision, decide_case
+from casework.consent.policy import Actor, Decision, case_team_ids, decide_case
 from casework.consent.query import visible_cases
 from casework.db import Database, database_of, new_id, today, utcnow
 from casework.errors import NotFound, NotPermitted, StaleVersion
@@ -162,7 +163,9 @@ def list_cases(
 ) -> CasePage:
     """The cases ``actor`` may see, filtered, newest first (one audited read for the page)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 200)
-    where = [visible_cases(actor)]
+    # A team whose every case the actor sees (the policy's first rule) needs no further filter,
+    # and without it PostgreSQL counts a team's cases from the (team, status) index alone.
+    where = [] if team_id and team_id in case_team_ids(actor) else [visible_cases(actor)]
     if status:
         where.append(Case.status == status)
     if level is not None:
@@ -207,16 +210,32 @@ def close_case(
 
 
 def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Flags:
-    from casework.assessments.services import assessment_submitted
+    return flags_for(session, [case], on)[case.id]
+
+
+def flags_for(session: Session, cases: Sequence[Case], on: date | None = None) -> dict[str, rules.Flags]:
+    """Each case's flags (overdue assessment, drift), for a whole list in two queries."""
+    from casework.assessments.services import cases_with_submitted_assessment
     from casework.plans.models import Review
 
-    reviews = session.scalar(select(func.count()).select_from(Review).where(Review.case_id == case.id)) or 0
-    return rules.flags(
-        practice_of(session),
-        rules.CaseState(case.status, case.level, case.lead_professional_id),
-        opened_at=case.opened_at,
-        assessment_due_on=case.assessment_due_on,
-        review_count=int(reviews),
-        today=on or today(),
-        assessment_submitted=case.status == "assessment" and assessment_submitted(session, case.id),
-    )
+    if not cases:
+        return {}
+    ids = sorted({c.id for c in cases})
+    reviews = {
+        case_id: int(n)
+        for case_id, n in session.execute(select(Review.case_id, func.count()).where(Review.case_id.in_(ids)).group_by(Review.case_id))
+    }
+    submitted = cases_with_submitted_assessment(session, [c.id for c in cases if c.status == "assessment"])
+    practice, day = practice_of(session), on or today()
+    return {
+        c.id: rules.flags(
+            practice,
+            rules.CaseState(c.status, c.level, c.lead_professional_id),
+            opened_at=c.opened_at,
+            assessment_due_on=c.assessment_due_on,
+            review_count=reviews.get(c.id, 0),
+            today=day,
+            assessment_submitted=c.id in submitted,
+        )
+        for c in cases
+    }

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.audit.chain import Header
 from casework.audit.models import AuditEvent
 from casework.audit.read import open_detail
 from casework.audit.verify import verify_trail
@@ -20,7 +19,6 @@ from casework.auth import services as auth
 from casework.auth.models import User
 from casework.cli import main
 from casework.demo import ensure_demo, load_demo
-from casework.demo.appender import encode_header
 from casework.demo.entropy import EntropyPool
 from casework.demo.households import HouseholdGenerator
 from casework.demo.staff import DEMO_EMAIL
@@ -228,32 +226,6 @@ def test_household_generator_makes_households_the_services_accept():
             )
     again = HouseholdGenerator(7, 2000, today)
     assert [again.household() for _ in range(50)] == households[:50]
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        Header(
-            1,
-            "2026-11-22T20:00:00.000001+00:00",
-            "demo-loader",
-            None,
-            "family.create",
-            "family",
-            "f",
-            "f",
-            None,
-            "r",
-            None,
-            "family",
-            "mac1",
-        ),
-        Header(99, "2026-11-22T20:00:00.000001+00:00", None, "o", "person.search", None, None, None, "c", None, "team", "aud1", "mac2"),
-        Header(3, "t", "Zoë “quoted”", None, "a\\b", "s", "i", None, None, None, None, "k", "m"),
-    ],
-)
-def test_encode_header_matches_the_chain_encoding(header):
-    assert encode_header(header) == header.encode()
 
 
 def test_entropy_pool_record_ids_are_uuid4_text():
