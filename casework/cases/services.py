@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from casework.audit import trail
 from casework.auth.models import TeamMembership, User, UserRole
 from casework.cases import rules
-from casework.cases.models import Case, LevelTransition
+from casework.cases.models import Case, LevelTransition, names_only
 from casework.consent.facts import case_facts
 from casework.consent.policy import Actor, Decision, case_team_ids, decide_case
 from casework.consent.query import visible_cases
@@ -38,7 +38,7 @@ def plausible_id(value: str | None) -> bool:
 
 def visible_case(session: Session, actor: Actor, case_id: str) -> tuple[Case, Decision]:
     """The case if ``actor`` may see it; :class:`NotFound` otherwise (unknown and hidden alike)."""
-    case = session.get(Case, case_id) if plausible_id(case_id) else None
+    case = session.get(Case, case_id, options=names_only(Case.lead_professional)) if plausible_id(case_id) else None
     if case is None:
         raise NotFound()
     decision = decide_case(actor, case_facts(session, case, today()))
@@ -178,7 +178,14 @@ def list_cases(
         where.append(Case.family_id == family_id)
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     items = list(
-        session.scalars(select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id).offset((page - 1) * per_page).limit(per_page))
+        session.scalars(
+            select(Case)
+            .where(*where)
+            .options(*names_only(Case.lead_professional))
+            .order_by(Case.opened_at.desc(), Case.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
     )
     if items:
         trail.record(session, "case.list", subject_type="case", detail={"cases": [c.id for c in items]})
