@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.auth import services as auth
+from casework.auth.models import Organisation
 from casework.db import Database, utcnow
 from casework.demo.bulk import BATCH_SIZE, load_households
 from casework.demo.caserows import CaseMaker
@@ -124,7 +125,8 @@ def load_demo(
         now = utcnow()
         day = now.date()
         generator = HouseholdGenerator(seed + stored, families, day)
-        maker = CaseMaker(db.practice, rosters(session, teams), seed + stored, now, day)
+        partners = sorted(session.scalars(select(Organisation.id).where(Organisation.kind != "local_authority")))
+        maker = CaseMaker(db.practice, rosters(session, teams), seed + stored, now, day, partners)
         load_households(session, db.keyring, teams, families, generator, day, batch_size=batch_size, on_batch=on_batch, cases=maker)
         analyse(session)
     except BaseException:
