@@ -396,8 +396,13 @@ def bench(args: argparse.Namespace) -> int:
                 "yes" if load_seconds <= 300 else "NO",
             )
         )
+    sizes = create_engine(database_url)
+    with sizes.connect() as conn:
+        size = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    sizes.dispose()
     load_after = os.getloadavg()
     print()
+    print(f"database {args.database}: {size / 2**20:,.0f} MiB")
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {_memory_gib()} GiB; gunicorn {args.workers} sync workers, "
         f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s per measure; "
