@@ -271,7 +271,8 @@ def _target(m: Measure) -> str:
 
 def _met(m: Measure, r: WrkResult, hello: float) -> bool:
     return (
-        (m.ratio is None or r.rps / hello >= m.ratio)
+        r.requests > 0
+        and (m.ratio is None or r.rps / hello >= m.ratio)
         and (m.p50_ms is None or r.p50_ms <= m.p50_ms)
         and (m.p99_ms is None or r.p99_ms <= m.p99_ms)
     )

@@ -42,6 +42,8 @@ class Case(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
 
     __table_args__ = (
         Index("ix_case_episode_team_status", "owning_team_id", "status"),
+        # A team's open cases per lead professional (the caseload), from the index alone.
+        Index("ix_case_episode_team_status_lead", "owning_team_id", "status", "lead_professional_id"),
         Index("ix_case_episode_opened_at", "opened_at"),
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from casework.audit import trail
 from casework.auth.models import TeamMembership, User, UserRole
@@ -73,10 +73,12 @@ def open_case_for(session: Session, family_id: str) -> Case | None:
 
 
 def team_members(session: Session, team_id: str) -> list[User]:
-    """Active practitioners and managers of a team: who may lead its cases."""
+    """Active practitioners and managers of a team: who may lead its cases (by id and name: their
+    own roles and teams load only if asked for)."""
     return list(
         session.scalars(
             select(User)
+            .options(lazyload(User.role_rows), lazyload(User.memberships))
             .join(TeamMembership, TeamMembership.user_id == User.id)
             .where(TeamMembership.team_id == team_id, User.active.is_(True))
             .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(CASE_ROLES))))
