@@ -29,7 +29,7 @@ BUDGET = {
     "case_api": 14,
     "case_page": 18,
     "caseload": 16,
-    "consent": 23,
+    "consent": 24,  # 23, and the lock that makes concurrent consents on a case take turns
     "search": 9,
 }
 
