@@ -5,8 +5,8 @@ Derived from when the replayed case reached each stage (:attr:`CaseHistory.stage
 with parental responsibility agrees to early help shortly before the assessment starts (most
 also consent to sharing with one or two partner agencies, which materialises the
 ``sharing_basis`` rows that ``consent.services.refresh_sharing`` writes); the assessment starts
-then and is signed off before the plan's first meeting, or is still a draft or submitted when
-the case is in assessment or closed there; a plan is agreed at the first TAF meeting and
+then and is signed off before the plan's first meeting, is still a draft while the case is in
+assessment, or was submitted (or left a draft) when the case closed there; a plan is agreed at the first TAF meeting and
 reviewed every ``review_every_weeks`` (on working days) until the case closes or today. The
 rows are what the assessment, consent and plan services store; the caller seals their free
 texts and adds one ``*.create`` event per row (:mod:`casework.demo.caserows`). Pure.
@@ -159,9 +159,10 @@ class RecordMaker:
             submitted = max(started, planned[0] - timedelta(days=rng.uniform(4, 12)))
             decided = min(planned[0], submitted + timedelta(days=rng.uniform(0.5, 4)))
             status = assessment_rules.SIGNED_OFF
-        elif (end - started).days > 25 and rng.random() < 0.6:
-            submitted = started + timedelta(days=rng.uniform(20, 25))
-            status = assessment_rules.SUBMITTED
+        elif case["closed_at"] is not None and (end - started).days > 25 and rng.random() < 0.6:
+            # Submitted, then the case closed before a plan. An open case's assessment is still
+            # a draft: past its due date, that is an overdue assessment in My work.
+            submitted, status = started + timedelta(days=rng.uniform(20, 25)), assessment_rules.SUBMITTED
         done = [s["key"] for s in template] if submitted else [s["key"] for s in template[: rng.randrange(len(template) + 1)]]
         answers = {key: {"notes": "Discussed with the family at a home visit."} for key in done}
         row: Row = {
