@@ -1,14 +1,18 @@
 """The practice records of a loaded case: the family's agreement and consent to share, the Early
-Help Assessment, the Team Around the Family plan and its reviews.
+Help Assessment, the Team Around the Family plan with its outcomes and reviews.
 
-Derived from when the replayed case reached each stage (:attr:`CaseHistory.stages`): a parent
-with parental responsibility agrees to early help shortly before the assessment starts (most
-also consent to sharing with one or two partner agencies, which materialises the
-``sharing_basis`` rows that ``consent.services.refresh_sharing`` writes); the assessment starts
-then and is signed off before the plan's first meeting, is still a draft while the case is in
-assessment, or was submitted (or left a draft) when the case closed there; a plan is agreed at the first TAF meeting and
-reviewed every ``review_every_weeks`` (on working days) until the case closes or today. The
-rows are what the assessment, consent and plan services store; the caller seals their free
+Derived from when the replayed case reached each stage (:attr:`CaseHistory.stages`):
+
+- a parent with parental responsibility agrees to early help shortly before the assessment
+  starts, and most also consent to sharing with one or two partner agencies (with the
+  ``sharing_basis`` rows that ``consent.services.refresh_sharing`` writes for it);
+- the assessment starts then; it is signed off before the plan's first meeting, still a draft
+  while the case is in assessment, or was submitted (or left a draft) when the case closed there;
+- a plan is agreed at the first TAF meeting with one to three outcomes for the parent, scored at
+  the start, and reviewed every ``review_every_weeks`` (on working days) until the case closes
+  or today.
+
+The rows are what the assessment, consent and plan services store; the caller seals their free
 texts and adds one ``*.create`` event per row (:mod:`casework.demo.caserows`). Pure.
 """
 
