@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export CASEWORK_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: help install assets run test lint typecheck test-unit test-sqlite test-postgres test-e2e bench clean
+.PHONY: help install assets run test lint typecheck test-unit test-sqlite test-postgres test-e2e bench bench-load clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,7 +66,11 @@ test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chrom
 
 test: lint test-sqlite test-postgres test-e2e ## Lint (with type checks) and every test suite
 
-bench: install assets ## Benchmarks (see bench/README.md)
+bench: install assets ## Load 100,000 families into PostgreSQL and measure casework against hello-world (bench/README.md)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
+
+bench-load: install ## Time `casework demo load --families 100000` alone, with counts and checks (bench/README.md)
 	$(BIN)/python bench/demo_load.py
 
 clean: ## Remove the virtualenv, fetched assets and caches

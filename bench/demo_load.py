@@ -85,6 +85,13 @@ COUNTS = {
     "immediate_risk": "SELECT count(*) FROM level_transition WHERE immediate_risk",
     "awaiting_review": "SELECT count(*) FROM level_transition WHERE immediate_risk AND decided_by_id IS NULL",
     "pending_handovers": "SELECT count(*) FROM lead_assignment WHERE accepted_at IS NULL AND declined_at IS NULL AND ended_at IS NULL",
+    "consents": "SELECT count(*) FROM consent",
+    "share_consents": "SELECT count(*) FROM consent WHERE purpose = 'share'",
+    "sharing_basis": "SELECT count(*) FROM sharing_basis",
+    "assessments": "SELECT count(*) FROM assessment",
+    "plans": "SELECT count(*) FROM taf_plan",
+    "outcomes": "SELECT count(*) FROM taf_outcome",
+    "reviews": "SELECT count(*) FROM taf_review",
     "staff": "SELECT count(*) FROM app_user",
     "events": "SELECT count(*) FROM audit_event",
     "bytes": "SELECT pg_database_size(current_database())",
@@ -96,6 +103,11 @@ CREATED = {
     "case_episode": "case.create",
     "level_transition": "transition.create",
     "lead_assignment": "lead_assignment.create",
+    "consent": "consent.create",
+    "assessment": "assessment.create",
+    "taf_plan": "plan.create",
+    "taf_outcome": "outcome.create",
+    "taf_review": "review.create",
 }
 
 
@@ -116,6 +128,7 @@ def _counts(database_url: str) -> dict[str, Any]:
             counts["closures"] = dict(
                 conn.execute(text("SELECT closure_reason, count(*) FROM case_episode WHERE closure_reason IS NOT NULL GROUP BY 1")).all()
             )
+            counts["assessments_by_status"] = dict(conn.execute(text("SELECT status, count(*) FROM assessment GROUP BY 1")).all())
             counts["unmatched"] = {}
             for table, action in CREATED.items():
                 # Rows whose id is not the subject of exactly one such event, and events without a row.
@@ -172,6 +185,10 @@ def bench(admin_url: str, families: int, limit: float) -> int:
             ("  immediate risk (awaiting review)", f"{counts['immediate_risk']:,} ({counts['awaiting_review']:,})"),
             ("lead assignments", f"{counts['assignments']:,}"),
             ("  handovers awaiting the receiver", f"{counts['pending_handovers']:,}"),
+            ("consents (of which to share)", f"{counts['consents']:,} ({counts['share_consents']:,})"),
+            ("sharing bases", f"{counts['sharing_basis']:,}"),
+            *((f"assessments, {status}", f"{n:,}") for status, n in sorted(counts["assessments_by_status"].items())),
+            ("TAF plans / outcomes / reviews", f"{counts['plans']:,} / {counts['outcomes']:,} / {counts['reviews']:,}"),
             ("staff accounts", f"{counts['staff']:,}"),
             ("audit events", f"{counts['events']:,}"),
             ("load seconds (wall)", f"{load.seconds:.1f}"),
@@ -188,6 +205,8 @@ def bench(admin_url: str, families: int, limit: float) -> int:
         problems += [f"{table}: {n} rows without exactly one {CREATED[table]} event" for table, n in counts["unmatched"].items() if n]
         if not 0.6 <= counts["families_with_cases"] / max(families, 1) <= 0.8:
             problems.append("not about 70% of families have a case")
+        if counts["events"] < 10 * families:
+            problems.append("fewer than ten audit events per family")
         if "intact" not in verify.output:
             problems.append("the audit trail did not verify")
         if load.seconds > limit:

@@ -123,6 +123,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # No JIT compilation: the access policy's filters make PostgreSQL estimate costs above
+    # jit_above_cost for queries that touch a handful of rows, and compiling them took about two
+    # seconds a query at 100,000 families (bench/README.md). Casework's queries are short.
+    kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)

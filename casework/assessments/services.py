@@ -7,11 +7,12 @@ of the owning team who did not submit it signs it off or returns it with comment
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.assessments import rules
@@ -270,11 +271,16 @@ def return_assessment(
     return view_of(session, row, case, decision)
 
 
+def cases_with_submitted_assessment(session: Session, case_ids: Sequence[str]) -> set[str]:
+    """Which of ``case_ids`` have an assessment submitted or signed off (one query)."""
+    if not case_ids:
+        return set()
+    query = select(Assessment.case_id).where(
+        Assessment.case_id.in_(sorted(set(case_ids))), Assessment.status.in_([rules.SUBMITTED, rules.SIGNED_OFF])
+    )
+    return set(session.scalars(query.distinct()))
+
+
 def assessment_submitted(session: Session, case_id: str) -> bool:
     """Has the case an assessment submitted or signed off? (Then it is no longer overdue.)"""
-    count = session.scalar(
-        select(func.count())
-        .select_from(Assessment)
-        .where(Assessment.case_id == case_id, Assessment.status.in_([rules.SUBMITTED, rules.SIGNED_OFF]))
-    )
-    return bool(count)
+    return bool(cases_with_submitted_assessment(session, [case_id]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,6 +111,56 @@ def link_mac(key: bytes, header: bytes, detail: bytes, prev_mac: bytes) -> bytes
         )
     )
     return hmac.digest(key, message, "sha256")
+
+
+def chain_row(
+    *,
+    seq: int,
+    at: datetime,
+    at_text: str,
+    actor_id: str | None,
+    organisation_id: str | None,
+    request_id: str | None,
+    action: str,
+    subject_type: str | None,
+    subject_id: str | None,
+    family_id: str | None,
+    case_id: str | None,
+    basis: str | None,
+    key_id: str,
+    mac_key_id: str,
+    mac_key: bytes,
+    detail: bytes,
+    seal: Callable[[bytes, bytes], bytes],
+    prev_mac: bytes,
+) -> dict[str, Any]:
+    """The ``audit_event`` row of one event linked after ``prev_mac``: the plain ``detail``
+    sealed with the canonical header as associated data, and the MAC over header, sealed
+    detail and previous MAC. The one place a row is made, for a request's append and for the
+    demo loader's bulk append alike; ``at_text`` is ``timestamp(at)``, passed in because a
+    transaction's events share one time."""
+    header = encode_header(
+        seq, at_text, actor_id, organisation_id, action, subject_type, subject_id, family_id, case_id, request_id, basis, key_id, mac_key_id
+    )
+    sealed = seal(detail, header)
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_id": actor_id,
+        "organisation_id": organisation_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "family_id": family_id,
+        "case_id": case_id,
+        "request_id": request_id,
+        "basis": basis,
+        "key_id": key_id,
+        "mac_key_id": mac_key_id,
+        "detail": sealed,
+        "prev_mac": prev_mac,
+        "mac": link_mac(mac_key, header, sealed, prev_mac),
+    }
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from casework.audit import checkpointing
-from casework.audit.chain import GENESIS, Header, link_mac, timestamp
+from casework.audit.chain import chain_row, timestamp
 from casework.audit.models import AuditEvent, AuditReference
 from casework.db import new_id, utcnow
 from casework.security.fields import EncryptedModel, cipher_of, seal_pending
@@ -262,7 +262,11 @@ def _references(seq: int, ev: PendingEvent) -> list[dict[str, Any]]:
 
 
 def append(session: Session, events: list[PendingEvent]) -> list[int]:
-    """Append ``events`` to the chain in the session's transaction; returns their sequence numbers."""
+    """Append ``events`` to the chain in the session's transaction; returns their sequence numbers.
+
+    Three round trips whatever the number of events: the chain lock, one read of the head with
+    what the last checkpoint covers (:func:`checkpointing.read_head`), and the insert.
+    """
     if not events:
         return []
     ctx = context_of(session)
@@ -271,10 +275,10 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
     mac_key_id = keyring.mac.current
     mac_key = keyring.mac.get(mac_key_id)
     checkpointing.lock_chain(session)
-    conn = session.connection()
-    head = conn.execute(select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev = (head.seq, head.mac) if head else (0, GENESIS)
+    head = checkpointing.read_head(session)
+    seq, prev = head.seq, head.mac
     at = utcnow()
+    at_text = timestamp(at)
     rows = []
     references: list[dict[str, Any]] = []
     for ev in events:
@@ -284,49 +288,33 @@ def append(session: Session, events: list[PendingEvent]) -> list[int]:
             key_id, sealer = FAMILY_KEY_ID, cipher.sealer(ev.family_id)
         else:
             key_id, sealer = cipher.system_sealer()
-        header = Header(
+        row = chain_row(
             seq=seq,
-            at=timestamp(at),
+            at=at,
+            at_text=at_text,
             actor_id=ctx.actor_id,
             organisation_id=ctx.organisation_id,
+            request_id=ctx.request_id,
             action=ev.action,
             subject_type=ev.subject_type,
             subject_id=ev.subject_id,
             family_id=ev.family_id,
             case_id=ev.case_id,
-            request_id=ctx.request_id,
             basis=ev.basis,
             key_id=key_id,
             mac_key_id=mac_key_id,
+            mac_key=mac_key,
+            detail=json.dumps(ev.detail, default=_json_default, sort_keys=True).encode(),
+            seal=sealer.seal,
+            prev_mac=prev,
         )
-        header_bytes = header.encode()
-        detail = sealer.seal(json.dumps(ev.detail, default=_json_default, sort_keys=True).encode(), header_bytes)
-        mac = link_mac(mac_key, header_bytes, detail, prev)
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor_id": ctx.actor_id,
-                "organisation_id": ctx.organisation_id,
-                "action": ev.action,
-                "subject_type": ev.subject_type,
-                "subject_id": ev.subject_id,
-                "family_id": ev.family_id,
-                "case_id": ev.case_id,
-                "request_id": ctx.request_id,
-                "basis": ev.basis,
-                "key_id": key_id,
-                "mac_key_id": mac_key_id,
-                "detail": detail,
-                "prev_mac": prev,
-                "mac": mac,
-            }
-        )
-        prev = mac
+        rows.append(row)
+        prev = row["mac"]
+    conn = session.connection()
     conn.execute(insert(AuditEvent), rows)
     if references:
         conn.execute(insert(AuditReference), references)
-    if checkpointing.due(session, seq, at):
+    if checkpointing.due_after(session, head, seq, at):
         checkpointing.make_checkpoint(session)
     return [seq - len(rows) + i + 1 for i in range(len(rows))]
 

@@ -14,6 +14,7 @@ from casework.api import endpoint
 from casework.api.schemas import PageQuerySchema
 from casework.cases import leads, services, transitions
 from casework.cases.models import Case, LeadAssignment, LevelTransition
+from casework.cases.rules import Flags
 from casework.cases.schemas import (
     ApproveSchema,
     CaseCreateSchema,
@@ -37,9 +38,9 @@ class CaseView:
     """A case as the API shows it: the record, its timeliness flags, and (after a change of
     lead professional) the handover waiting for the receiver."""
 
-    def __init__(self, case: Case, handover: LeadAssignment | None = None) -> None:
+    def __init__(self, case: Case, handover: LeadAssignment | None = None, flags: Flags | None = None) -> None:
         self.case = case
-        self.flags = services.case_flags(db_session(), case)
+        self.flags = flags or services.case_flags(db_session(), case)
         self.handover = handover
 
     def __getattr__(self, name: str) -> Any:
@@ -104,7 +105,9 @@ def list_cases(query: dict[str, Any]) -> dict[str, Any]:
         page=query["page"],
         per_page=query["per_page"],
     )
-    return {"items": [CaseView(case) for case in page.items], "page": page.page, "per_page": page.per_page, "total": page.total}
+    flags = services.flags_for(db_session(), page.items)
+    items = [CaseView(case, flags=flags[case.id]) for case in page.items]
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
 @endpoint("/cases/<case_id>", "GET", summary="Read a case", tag="Cases", response=CaseSchema, errors=(401, 404))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.cases import rules
-from casework.cases.models import Case, LeadAssignment, Notification
+from casework.cases.models import Case, LeadAssignment, Notification, names_only
 from casework.cases.services import is_eligible_lead, state_of, visible_case
 from casework.consent.facts import withheld_users
 from casework.consent.policy import Actor
@@ -121,7 +121,10 @@ def lead_history(session: Session, actor: Actor, case_id: str) -> list[LeadAssig
     case, decision = visible_case(session, actor, case_id)
     rows = list(
         session.scalars(
-            select(LeadAssignment).where(LeadAssignment.case_id == case.id).order_by(LeadAssignment.proposed_at, LeadAssignment.id)
+            select(LeadAssignment)
+            .where(LeadAssignment.case_id == case.id)
+            .options(*names_only(LeadAssignment.user))
+            .order_by(LeadAssignment.proposed_at, LeadAssignment.id)
         )
     )
     trail.record(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from casework.audit import trail
 from casework.auth.models import TeamMembership, User, UserRole
 from casework.cases import rules
-from casework.cases.models import Case, LevelTransition
+from casework.cases.models import Case, LevelTransition, names_only
 from casework.consent.facts import admit, case_facts
 from casework.consent.policy import Actor, Decision, decide_case
 from casework.consent.query import visible_cases
@@ -37,7 +38,7 @@ def plausible_id(value: str | None) -> bool:
 
 def visible_case(session: Session, actor: Actor, case_id: str) -> tuple[Case, Decision]:
     """The case if ``actor`` may see it; :class:`NotFound` otherwise (unknown and hidden alike)."""
-    case = session.get(Case, case_id) if plausible_id(case_id) else None
+    case = session.get(Case, case_id, options=names_only(Case.lead_professional)) if plausible_id(case_id) else None
     if case is None:
         raise NotFound()
     decision = admit(session, decide_case(actor, case_facts(session, case, today())))
@@ -70,10 +71,12 @@ def open_case_for(session: Session, family_id: str) -> Case | None:
 
 
 def team_members(session: Session, team_id: str) -> list[User]:
-    """Active practitioners and managers of a team: who may lead its cases."""
+    """Active practitioners and managers of a team: who may lead its cases (by id and name: their
+    own roles and teams load only if asked for)."""
     return list(
         session.scalars(
             select(User)
+            .options(lazyload(User.role_rows), lazyload(User.memberships))
             .join(TeamMembership, TeamMembership.user_id == User.id)
             .where(TeamMembership.team_id == team_id, User.active.is_(True))
             .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(CASE_ROLES))))
@@ -177,7 +180,14 @@ def list_cases(
         where.append(Case.family_id == family_id)
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     items = list(
-        session.scalars(select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id).offset((page - 1) * per_page).limit(per_page))
+        session.scalars(
+            select(Case)
+            .where(*where)
+            .options(*names_only(Case.lead_professional))
+            .order_by(Case.opened_at.desc(), Case.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
     )
     if items:
         trail.record(session, "case.list", subject_type="case", detail={"cases": [c.id for c in items]})
@@ -209,16 +219,32 @@ def close_case(
 
 
 def case_flags(session: Session, case: Case, on: date | None = None) -> rules.Flags:
-    from casework.assessments.services import assessment_submitted
+    return flags_for(session, [case], on)[case.id]
+
+
+def flags_for(session: Session, cases: Sequence[Case], on: date | None = None) -> dict[str, rules.Flags]:
+    """Each case's flags (overdue assessment, drift), for a whole list in two queries."""
+    from casework.assessments.services import cases_with_submitted_assessment
     from casework.plans.models import Review
 
-    reviews = session.scalar(select(func.count()).select_from(Review).where(Review.case_id == case.id)) or 0
-    return rules.flags(
-        practice_of(session),
-        rules.CaseState(case.status, case.level, case.lead_professional_id),
-        opened_at=case.opened_at,
-        assessment_due_on=case.assessment_due_on,
-        review_count=int(reviews),
-        today=on or today(),
-        assessment_submitted=case.status == "assessment" and assessment_submitted(session, case.id),
-    )
+    if not cases:
+        return {}
+    ids = sorted({c.id for c in cases})
+    reviews = {
+        case_id: int(n)
+        for case_id, n in session.execute(select(Review.case_id, func.count()).where(Review.case_id.in_(ids)).group_by(Review.case_id))
+    }
+    submitted = cases_with_submitted_assessment(session, [c.id for c in cases if c.status == "assessment"])
+    practice, day = practice_of(session), on or today()
+    return {
+        c.id: rules.flags(
+            practice,
+            rules.CaseState(c.status, c.level, c.lead_professional_id),
+            opened_at=c.opened_at,
+            assessment_due_on=c.assessment_due_on,
+            review_count=reviews.get(c.id, 0),
+            today=day,
+            assessment_submitted=c.id in submitted,
+        )
+        for c in cases
+    }

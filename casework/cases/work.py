@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -12,7 +13,7 @@ from casework.audit import trail
 from casework.auth.models import Organisation, User
 from casework.cases import rules
 from casework.cases.models import Case, LeadAssignment, LevelTransition, Notification
-from casework.cases.services import case_flags, practice_of, visible_case
+from casework.cases.services import flags_for, practice_of, visible_case
 from casework.consent import rules as consent_rules
 from casework.consent.models import Consent
 from casework.consent.policy import Actor
@@ -162,7 +163,8 @@ def my_work(session: Session, actor: Actor, on: date | None = None) -> MyWork:
         )
     )
     expiring = expiring_consents(session, leading, on)
-    work.leading = [WorkItem(c, case_flags(session, c, on), [e for e in expiring if e.case.id == c.id]) for c in leading]
+    flags = flags_for(session, leading, on)
+    work.leading = [WorkItem(c, flags[c.id], [e for e in expiring if e.case.id == c.id]) for c in leading]
     work.handovers = list(
         session.scalars(
             select(LeadAssignment)
@@ -271,8 +273,9 @@ class CaseloadRow:
     open_cases: int
 
 
-def caseload(session: Session, actor: Actor, team_id: str) -> list[CaseloadRow]:
-    """Open cases per lead professional in a team the actor manages."""
+def caseload(session: Session, actor: Actor, team_id: str, members: Sequence[User] | None = None) -> list[CaseloadRow]:
+    """Open cases per lead professional in a team the actor manages (``members``: the team's
+    case-holding members, when the caller has already loaded them)."""
     from casework.cases.services import team_members
     from casework.errors import NotPermitted
 
@@ -286,4 +289,4 @@ def caseload(session: Session, actor: Actor, team_id: str) -> list[CaseloadRow]:
             .group_by(Case.lead_professional_id)
         )
     }
-    return [CaseloadRow(user, int(counts.get(user.id, 0))) for user in team_members(session, team_id)]
+    return [CaseloadRow(user, int(counts.get(user.id, 0))) for user in (team_members(session, team_id) if members is None else members)]

@@ -20,7 +20,7 @@ from casework.web.access import roles_required
 from casework.web.requests import db_session
 
 CASE_ROLES = ("practitioner", "manager")
-PER_PAGE = 25
+PER_PAGE = 50
 
 
 def _changes(changes: list[LevelTransition]) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -113,6 +113,7 @@ def caseload() -> str:
     result = services.list_cases(
         dbs, g.actor, team_id=team_id, status=status, level=level, lead_professional_id=lead, page=_page_number(), per_page=PER_PAGE
     )
+    flags = services.flags_for(dbs, result.items)
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     args["team"] = team_id
     last_page = max(1, -(-result.total // result.per_page))
@@ -122,9 +123,9 @@ def caseload() -> str:
         team_name=dict(teams)[team_id],
         form=form,
         result=result,
-        rows=[(c, display.status_tag(c.status), display.level_label(c.level), services.case_flags(dbs, c)) for c in result.items],
+        rows=[(c, display.status_tag(c.status), display.level_label(c.level), flags[c.id]) for c in result.items],
         families=display.family_references(dbs, [c.family_id for c in result.items]),
-        caseload=work.caseload(dbs, g.actor, team_id),
+        caseload=work.caseload(dbs, g.actor, team_id, members),
         team_id=team_id,
         last_page=last_page,
         page_url=lambda n: url_for("cases.caseload", **args, page=n),

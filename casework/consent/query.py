@@ -58,7 +58,9 @@ def _visible_cases(actor: Actor, today: date | None = None) -> ColumnElement[boo
 def visible_families(actor: Actor, today: date | None = None) -> ColumnElement[bool]:
     """Families of the actor's teams, and families with a case the actor may see."""
     teams = case_team_ids(actor)
-    via_case = Family.id.in_(select(Case.family_id).where(visible_cases(actor, today)))
+    # EXISTS, not IN (SELECT ...): PostgreSQL then checks the few families a search or list is
+    # about through the case_episode.family_id index instead of hashing every visible case.
+    via_case = exists().where(Case.family_id == Family.id, visible_cases(actor, today))
     if not teams:
         return via_case if actor.roles & CASE_ROLES else false()
     return or_(and_(Family.owning_team_id.in_(sorted(teams)), ~restricted_family(Family.id)), via_case)

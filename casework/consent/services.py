@@ -61,7 +61,15 @@ def derive_sharing(session: Session, case: Case, on: date | None = None) -> rule
 
 def refresh_sharing(session: Session, case: Case) -> None:
     """Rewrite the derived sharing rows of a case from its history, so the SQL access filter
-    answers as the pure rules do. Withdrawal therefore takes effect on the next request."""
+    answers as the pure rules do. Withdrawal therefore takes effect on the next request.
+
+    Two requests recording for the same case at once take turns: the case row is locked before
+    the history is read, so the second derives its rows from a history that includes the first's
+    record, and finds the first's rows to delete (without the lock both inserted the same rows
+    and the second failed on the primary key; found by `make bench`)."""
+    session.flush()
+    # FOR NO KEY UPDATE: the key-share locks the new rows' foreign keys took do not conflict with it.
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update(key_share=True))
     state = derive_sharing(session, case)
     session.flush()
     session.execute(delete(SharingBasis).where(SharingBasis.case_id == case.id))

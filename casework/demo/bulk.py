@@ -23,8 +23,11 @@ from datetime import date
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from casework.assessments.models import Assessment
 from casework.cases.models import Case, LeadAssignment, LevelTransition
+from casework.consent.models import Consent, SharingBasis
 from casework.families.models import Family, Person
+from casework.plans.models import Outcome, Plan, Review
 from casework.security.blind import BlindIndexer
 from casework.security.keyring import Keyring
 
@@ -40,6 +43,12 @@ PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 ASSIGNMENT_TABLE: Table = LeadAssignment.__table__  # type: ignore[assignment]
 TRANSITION_TABLE: Table = LevelTransition.__table__  # type: ignore[assignment]
+CONSENT_TABLE: Table = Consent.__table__  # type: ignore[assignment]
+SHARING_TABLE: Table = SharingBasis.__table__  # type: ignore[assignment]
+ASSESSMENT_TABLE: Table = Assessment.__table__  # type: ignore[assignment]
+PLAN_TABLE: Table = Plan.__table__  # type: ignore[assignment]
+OUTCOME_TABLE: Table = Outcome.__table__  # type: ignore[assignment]
+REVIEW_TABLE: Table = Review.__table__  # type: ignore[assignment]
 
 
 def write_batch(session: Session, batch: Batch) -> None:
@@ -49,6 +58,12 @@ def write_batch(session: Session, batch: Batch) -> None:
     insert_rows(session, CASE_TABLE, batch.cases)  # an earlier case before the one it links to
     insert_rows(session, ASSIGNMENT_TABLE, batch.assignments)
     insert_rows(session, TRANSITION_TABLE, batch.transitions)
+    insert_rows(session, CONSENT_TABLE, batch.consents)
+    insert_rows(session, SHARING_TABLE, batch.sharing)
+    insert_rows(session, ASSESSMENT_TABLE, batch.assessments)
+    insert_rows(session, PLAN_TABLE, batch.plans)
+    insert_rows(session, OUTCOME_TABLE, batch.outcomes)
+    insert_rows(session, REVIEW_TABLE, batch.reviews)
     append_events(session, batch.events, batch.keys)
     session.commit()
 

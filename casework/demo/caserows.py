@@ -13,25 +13,38 @@ thread that builds batches.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from casework.assessments.models import Assessment
 from casework.audit.trail import PendingEvent
 from casework.cases import rules
 from casework.cases.models import Case, LeadAssignment, LevelTransition
+from casework.consent.models import Consent
+from casework.plans.models import Outcome, Plan, Review
 from casework.practice import Practice
 
 from .entropy import EntropyPool, PooledSealer
 from .households import YEAR, HouseholdSpec
 from .journeys import WINDOW_DAYS, Planner, Roster
 from .lifecycle import Action, CaseBook, Record
+from .records import RecordMaker
 from .rows import Batch, ChangePlan, Row, encrypted_columns, seal_fields
 from .showcase import STORIES, story_cases
 from .texts import ANY, LANGUAGE, SCHOOL, TEEN, YOUNG
 
-MODELS: dict[str, type[Any]] = {"case": Case, "lead_assignment": LeadAssignment, "transition": LevelTransition}
+MODELS: dict[str, type[Any]] = {
+    "case": Case,
+    "lead_assignment": LeadAssignment,
+    "transition": LevelTransition,
+    "consent": Consent,
+    "assessment": Assessment,
+    "plan": Plan,
+    "outcome": Outcome,
+    "review": Review,
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,9 @@ class _Table:
 class CaseMaker:
     """Plans and writes the cases of each family, its owning team's staff doing the work."""
 
-    def __init__(self, practice: Practice, rosters: Mapping[str, Roster], seed: int, now: datetime, today: date) -> None:
+    def __init__(
+        self, practice: Practice, rosters: Mapping[str, Roster], seed: int, now: datetime, today: date, partners: Sequence[str] = ()
+    ) -> None:
         for team_id, roster in rosters.items():
             if len(roster.practitioners) < 2 or not roster.managers:
                 raise ValueError(f"team {team_id} needs two practitioners and a manager for demo cases")
@@ -88,6 +103,7 @@ class CaseMaker:
         self._today = today
         self._rng = random.Random(seed)  # nosec B311 - synthetic data, not security
         self._planner = Planner(practice, self._rng, now)
+        self._records = RecordMaker(practice, self._rng, now, partners)
         self._made: dict[str, int] = {}
         self._due: dict[date, date] = {}
         self._tables = {name: _Table.of(model) for name, model in MODELS.items()}
@@ -112,9 +128,19 @@ class CaseMaker:
             registered = self._planner.at_work(self._now - timedelta(days=self._rng.uniform(1, WINDOW_DAYS)))
         return FamilyPlan(min(registered, self._now), cases)
 
-    def write(self, batch: Batch, plan: FamilyPlan, family_id: str, team_id: str, sealer: PooledSealer, entropy: EntropyPool) -> None:
+    def write(
+        self,
+        batch: Batch,
+        plan: FamilyPlan,
+        family_id: str,
+        team_id: str,
+        sealer: PooledSealer,
+        entropy: EntropyPool,
+        people: Sequence[Row] = (),
+    ) -> None:
         """Replay the plan and add its rows and events to ``batch`` (cases before the rows that
-        refer to them, in the order they were created)."""
+        refer to them, in the order they were created), with each case's consents, assessment,
+        plan and reviews (:mod:`casework.demo.records`; ``people``: the family's person rows)."""
         if not plan.cases:
             return
         roster = self._rosters[team_id]
@@ -130,6 +156,16 @@ class CaseMaker:
             for kind, record in history.created:
                 target = batch.assignments if kind == "lead_assignment" else batch.transitions
                 target.append(self._row(batch, kind, record, family_id, case_id, sealer))
+            made = self._records.records(history, people, roster.managers, entropy.record_id)
+            for kind, rows, records in (
+                ("consent", batch.consents, made.consents),
+                ("assessment", batch.assessments, made.assessments),
+                ("plan", batch.plans, made.plans),
+                ("outcome", batch.outcomes, made.outcomes),
+                ("review", batch.reviews, made.reviews),
+            ):
+                rows.extend(self._row(batch, kind, record, family_id, case_id, sealer) for record in records)
+            batch.sharing.extend(made.sharing)
         self.refused += book.refused
 
     def _assessment_due(self, opened: date) -> date:

@@ -64,6 +64,8 @@ class CaseHistory:
 
     case: Record
     created: list[tuple[str, Record]] = field(default_factory=list)  # ("lead_assignment" | "transition", record)
+    #: When the case first reached each stage after ``requested``, and who moved it there.
+    stages: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     def rows_of(self, kind: str) -> list[Record]:
         return [record for name, record in self.created if name == kind]
@@ -181,6 +183,7 @@ class CaseBook:
         assert a.code is not None  # nosec B101 - the planner sets it
         rules.check_status_change(self._practice, self._state(h), a.code)
         self._set(h.case, status=a.code)
+        h.stages.setdefault(a.code, (a.at, a.actor))
 
     def _close(self, h: CaseHistory, a: Action) -> None:
         row = h.case.row

@@ -23,10 +23,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from casework.audit import trail
 from casework.auth import services as auth
+from casework.auth.models import Organisation
 from casework.db import Database, utcnow
 from casework.demo.bulk import BATCH_SIZE, load_households
 from casework.demo.caserows import CaseMaker
@@ -123,8 +125,10 @@ def load_demo(
         now = utcnow()
         day = now.date()
         generator = HouseholdGenerator(seed + stored, families, day)
-        maker = CaseMaker(db.practice, rosters(session, teams), seed + stored, now, day)
+        partners = sorted(session.scalars(select(Organisation.id).where(Organisation.kind != "local_authority")))
+        maker = CaseMaker(db.practice, rosters(session, teams), seed + stored, now, day, partners)
         load_households(session, db.keyring, teams, families, generator, day, batch_size=batch_size, on_batch=on_batch, cases=maker)
+        analyse(session)
     except BaseException:
         session.rollback()
         raise
@@ -134,6 +138,16 @@ def load_demo(
         session.close()
     path = _write_credentials(instance_dir, DEMO_EMAIL, password)
     return DemoResult(families, time.perf_counter() - started, DEMO_EMAIL, password, path, cases)
+
+
+def analyse(session: Session) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load: until autovacuum catches up,
+    the planner would take a team of 40,000 cases for a few dozen and choose plans that sort
+    all of them for a page of 50."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.commit()
+        session.execute(text("ANALYZE"))
+        session.commit()
 
 
 def ensure_demo(db: Database, instance_dir: Path, families: int = 25) -> DemoResult:

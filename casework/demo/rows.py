@@ -121,14 +121,21 @@ def seal_fields(
 
 @dataclass
 class Batch:
-    """Rows for one transaction: families, people, their cases (with lead assignments and
-    changes of level) and the audit events of them all, in chain order."""
+    """Rows for one transaction: families, people, their cases (with lead assignments, changes
+    of level, consents and the sharing they allow, assessments, plans with their outcomes and reviews) and the
+    audit events of them all, in chain order."""
 
     families: list[Row] = field(default_factory=list)
     people: list[Row] = field(default_factory=list)
     cases: list[Row] = field(default_factory=list)
     assignments: list[Row] = field(default_factory=list)
     transitions: list[Row] = field(default_factory=list)
+    consents: list[Row] = field(default_factory=list)
+    sharing: list[Row] = field(default_factory=list)
+    assessments: list[Row] = field(default_factory=list)
+    plans: list[Row] = field(default_factory=list)
+    outcomes: list[Row] = field(default_factory=list)
+    reviews: list[Row] = field(default_factory=list)
     events: list[PendingEvent] = field(default_factory=list)
     #: Each new family's data key, for sealing the details of its audit events.
     keys: dict[str, bytes] = field(default_factory=dict)
@@ -169,10 +176,11 @@ class RowBuilder:
             plan = self._cases.plan(team_id, household) if self._cases is not None else None
             registered = plan.registered_at if plan is not None else utcnow()
             family_id, sealer = self._family(batch, household, team_id, registered)
+            first = len(batch.people)
             for n, person in enumerate(household.people, start=1):
                 self._person(batch, family_id, sealer, person, registered + timedelta(seconds=n))
             if self._cases is not None and plan is not None:
-                self._cases.write(batch, plan, family_id, team_id, sealer, self._entropy)
+                self._cases.write(batch, plan, family_id, team_id, sealer, self._entropy, batch.people[first:])
         return batch
 
     def _family(self, batch: Batch, spec: HouseholdSpec, team_id: str, created: datetime) -> tuple[str, PooledSealer]:

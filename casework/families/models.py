@@ -81,9 +81,44 @@ class Person(IdMixin, VersionMixin, TimestampMixin, EncryptedModel, Base):
         return f"{self.given_name or ''} {self.family_name or ''}".strip()
 
 
+#: Most families whose wrapped keys :func:`load_wrapped_key` reads in one query.
+KEY_BATCH = 200
+_WAITING = "family_keys_waiting"
+_FETCHED = "family_keys_fetched"
+
+
+def _families_held(session: Session) -> set[str]:
+    """Families of the records loaded in the session (without loading anything more)."""
+    found: set[str] = set()
+    for obj in session.identity_map.values():
+        state = obj.__dict__
+        family_id = state.get("id") if isinstance(obj, Family) else state.get("family_id")
+        if isinstance(family_id, str):
+            found.add(family_id)
+    return found
+
+
 def load_wrapped_key(session: Session, family_id: str) -> tuple[str, bytes]:
-    """The wrapped data key of ``family_id`` (registered with the field cipher)."""
-    row = session.execute(select(Family.kek_id, Family.dek_wrapped).where(Family.id == family_id)).one_or_none()
-    if row is None:
+    """The wrapped data key of ``family_id`` (registered with the field cipher).
+
+    The cipher asks for one family at a time, as it first opens one of its fields, so a page
+    of cases or search hits would cost a query per family. The first ask also reads the keys of
+    the other families whose records the session has loaded (up to :data:`KEY_BATCH`), in the
+    same query; later asks take theirs from that batch. Each key read ahead is handed out once:
+    a family asked for again (after the cipher forgot it, as key rotation does) is read afresh.
+    """
+    waiting: dict[str, tuple[str, bytes]] = session.info.setdefault(_WAITING, {})
+    found = waiting.pop(family_id, None)
+    if found is not None:
+        return found
+    fetched: set[str] = session.info.setdefault(_FETCHED, set())
+    ahead = sorted(_families_held(session) - fetched - {family_id})[: KEY_BATCH - 1]
+    rows = session.execute(select(Family.id, Family.kek_id, Family.dek_wrapped).where(Family.id.in_([family_id, *ahead]))).all()
+    fetched.update(ahead)
+    for row in rows:
+        if row.id != family_id:
+            waiting[row.id] = (row.kek_id, row.dek_wrapped)
+    mine = next((row for row in rows if row.id == family_id), None)
+    if mine is None:
         raise LookupError("no data key for that family")
-    return row.kek_id, row.dek_wrapped
+    return mine.kek_id, mine.dek_wrapped

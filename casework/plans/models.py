@@ -101,7 +101,7 @@ class Review(IdMixin, _FamilyKeyed, EncryptedModel, Base):
     __audit__ = "review"
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("taf_plan.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_episode.id", ondelete="CASCADE"), index=True)  # case flags count reviews
     family_id: Mapped[str] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
     held_on: Mapped[date] = mapped_column(Date)
     #: team member or family member id -> present / apologies / not_invited

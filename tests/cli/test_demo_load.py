@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.audit.chain import Header
 from casework.audit.models import AuditEvent
 from casework.audit.read import open_detail
 from casework.audit.verify import verify_trail
@@ -20,7 +19,6 @@ from casework.auth import services as auth
 from casework.auth.models import User
 from casework.cli import main
 from casework.demo import ensure_demo, load_demo
-from casework.demo.appender import encode_header
 from casework.demo.entropy import EntropyPool
 from casework.demo.households import HouseholdGenerator
 from casework.demo.staff import DEMO_EMAIL
@@ -230,32 +228,6 @@ def test_household_generator_makes_households_the_services_accept():
     assert [again.household() for _ in range(50)] == households[:50]
 
 
-@pytest.mark.parametrize(
-    "header",
-    [
-        Header(
-            1,
-            "2026-11-22T20:00:00.000001+00:00",
-            "demo-loader",
-            None,
-            "family.create",
-            "family",
-            "f",
-            "f",
-            None,
-            "r",
-            None,
-            "family",
-            "mac1",
-        ),
-        Header(99, "2026-11-22T20:00:00.000001+00:00", None, "o", "person.search", None, None, None, "c", None, "team", "aud1", "mac2"),
-        Header(3, "t", "Zoë “quoted”", None, "a\\b", "s", "i", None, None, None, None, "k", "m"),
-    ],
-)
-def test_encode_header_matches_the_chain_encoding(header):
-    assert encode_header(header) == header.encode()
-
-
 def test_entropy_pool_record_ids_are_uuid4_text():
     pool = EntropyPool()
     ids = [pool.record_id() for _ in range(2000)]
@@ -263,3 +235,49 @@ def test_entropy_pool_record_ids_are_uuid4_text():
     for text in ids:
         value = uuid.UUID(text)
         assert str(value) == text and value.version == 4 and value.variant == uuid.RFC_4122
+
+
+def test_load_demo_practice_records_are_those_the_services_leave(loaded, session):
+    """Consents, assessments, plans, outcomes and reviews: one create event each; the family's
+    agreement recorded before the assessment, signed off before the plan, reviews at the
+    framework's cadence on working days, and the sharing rows those the consent rules derive."""
+    from casework.assessments.models import Assessment
+    from casework.cases.models import Case
+    from casework.consent import services as consent
+    from casework.consent.models import Consent, SharingBasis
+    from casework.plans.models import Outcome, Plan, Review
+    from casework.plans.rules import next_review_due
+    from casework.workdays import is_working_day
+
+    _, family_ids, _ = loaded
+    rows = {
+        model: list(session.scalars(select(model).where(model.family_id.in_(family_ids))))
+        for model in (Case, Consent, Assessment, Plan, Outcome, Review)
+    }
+    assert all(rows.values()), {m.__name__: len(r) for m, r in rows.items()}
+    for model in (Consent, Assessment, Plan, Outcome, Review):
+        ids = [r.id for r in rows[model]]
+        events = session.scalars(
+            select(AuditEvent.subject_id).where(AuditEvent.action == f"{model.__audit__}.create", AuditEvent.subject_id.in_(ids))
+        )
+        assert Counter(events) == Counter(ids), model.__name__
+    practice = session.info["db"].practice
+    cases = {c.id: c for c in rows[Case]}
+    for assessment in rows[Assessment]:
+        case = cases[assessment.case_id]
+        assert consent.has_family_agreement(session, case)
+        agreed = min(c.recorded_at for c in rows[Consent] if c.case_id == case.id and c.purpose == "assessment")
+        assert agreed <= assessment.started_at
+    for plan in rows[Plan]:
+        assessment = next(a for a in rows[Assessment] if a.case_id == plan.case_id)
+        assert assessment.status == "signed_off" and assessment.decided_at is not None and assessment.decided_at <= plan.created_at
+        held = sorted(r.held_on for r in rows[Review] if r.plan_id == plan.id)
+        expected, due = [], next_review_due(plan.agreed_on, practice)
+        for day in held:
+            expected.append(due)
+            due = next_review_due(day, practice)
+        assert held == expected and all(is_working_day(day) for day in held)
+        assert plan.strengths and 1 <= sum(o.plan_id == plan.id for o in rows[Outcome]) <= 3
+    for case in rows[Case]:
+        stored = {(b.organisation_id, b.expires_on) for b in session.scalars(select(SharingBasis).where(SharingBasis.case_id == case.id))}
+        assert stored == set(consent.derive_sharing(session, case).consent.items())

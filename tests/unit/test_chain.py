@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.audit.chain import GENESIS, ChainRow, ChainState, Failure, Header, link_mac, timestamp, verify_rows
+from casework.audit.chain import GENESIS, ChainRow, ChainState, Failure, Header, chain_row, link_mac, timestamp, verify_rows
 
 MAC_KEY = bytes(range(32))
 OTHER_KEY = bytes(range(32, 64))
@@ -378,3 +378,56 @@ def test_verify_rows_any_reordering_found_at_first_moved_position(rows: list[Cha
     assert failure is not None
     assert failure.seq == first_moved + 1
     assert failure.reason.startswith("sequence gap or duplicate")
+
+
+# --- the one row builder ------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=12), st.none() | st.text(max_size=12), st.none() | st.text(max_size=12), st.binary(max_size=40)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_chain_row_links_sealed_rows_that_verify(events: list[tuple[str, str | None, str | None, bytes]]) -> None:
+    """Rows made by ``chain_row`` carry the canonical header (as the detail's associated data
+    and the MAC's input) and chain from GENESIS into a trail the verifier accepts."""
+    sealed_with: list[bytes] = []
+
+    def seal(plain: bytes, aad: bytes) -> bytes:
+        sealed_with.append(aad)
+        return hashlib.sha256(aad).digest() + plain
+
+    rows, prev = [], GENESIS
+    for seq, (action, actor, family, detail) in enumerate(events, start=1):
+        at = START + timedelta(seconds=seq)
+        row = chain_row(
+            seq=seq,
+            at=at,
+            at_text=timestamp(at),
+            actor_id=actor,
+            organisation_id="org-1",
+            request_id="req-1",
+            action=action,
+            subject_type="case",
+            subject_id=None,
+            family_id=family,
+            case_id=None,
+            basis="team",
+            key_id="family",
+            mac_key_id="mac1",
+            mac_key=MAC_KEY,
+            detail=detail,
+            seal=seal,
+            prev_mac=prev,
+        )
+        h = Header(seq, timestamp(at), actor, "org-1", action, "case", None, family, None, "req-1", "team", "family", "mac1")
+        assert sealed_with[-1] == h.encode()
+        assert row["detail"] == hashlib.sha256(h.encode()).digest() + detail
+        assert row["prev_mac"] == prev and row["mac"] == link_mac(MAC_KEY, h.encode(), row["detail"], prev)
+        assert row["at"] == at and row["action"] == action and row["family_id"] == family
+        rows.append(ChainRow(header=h, detail=row["detail"], prev_mac=row["prev_mac"], mac=row["mac"]))
+        prev = row["mac"]
+    assert verify(rows) is None
