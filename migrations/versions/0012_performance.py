@@ -6,7 +6,7 @@ team's open cases per lead professional: with the lead in the index that count r
 alone (240 ms to 12 ms for a team of 39,000 cases).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-06 12:20:00.000000
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
