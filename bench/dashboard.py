@@ -115,7 +115,7 @@ def measure(database_url: str, instance: Path, warmup: int, requests: int) -> tu
     )
     if manager is None:
         raise SystemExit(f"no manager of {TEAM!r}")
-    row = auth.start_session(session, manager)
+    row = auth.start_session(session, manager, second_factor=True)  # as after the code from their app
     _, token = auth.create_token(session, manager, "bench")
     session.commit()
     session.close()
