@@ -70,17 +70,24 @@ def distance_chart(chart_id: str, title: str, points: list[Point], low: int, hig
     )
     chart.x_labels = [p.label for p in points]
     chart.add("Score", [p.score for p in points])
-    svg = chart.render(is_unicode=True)
+    # Only our own labels ("Baseline", "Review n"), whole-number scores and the escaped title reach the SVG.
+    return accessible_svg(chart.render(is_unicode=True), chart_id, title, describe(points), nonce)
+
+
+def accessible_svg(svg: str, chart_id: str, title: str, description: str, nonce: str | None) -> Markup:
+    """pygal's SVG made fit for the page: no scripts or comments, ``role=img`` with a title and a
+    description of every figure, and its ``<style>`` under the page's Content-Security-Policy
+    ``nonce`` (a browser ignores it otherwise). The caller vouches that only its own labels and
+    numbers reached the SVG."""
     svg = _COMMENT.sub("", _SCRIPT.sub("", svg))
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     head = (
         f'<svg\\1 role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
-        f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(describe(points))}</desc>'
+        f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>'
     )
     svg = _OPEN_SVG.sub(head, svg, count=1)
     # pygal hides its tooltip with a style attribute, which a nonce cannot cover: an attribute does.
     svg = svg.replace('style="opacity: 0"', 'opacity="0"')
     if nonce is not None:
         svg = svg.replace("<style", f'<style nonce="{escape(nonce)}"')
-    # Only our own labels ("Baseline", "Review n"), whole-number scores and the escaped title reach the SVG.
     return Markup(svg)  # noqa: S704  # nosec B704

@@ -17,6 +17,7 @@ from casework.errors import ValidationFailed
 from casework.reports import chart, export, measures, services
 from casework.reports.measures import BY_CODE, Filters
 from casework.web.access import roles_required
+from casework.web.headers import csp_nonce
 from casework.web.requests import db_session
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -63,12 +64,17 @@ def dashboard() -> str:
     filters, problems = _filters()
     report = services.build_report(session, g.actor, filters)
     sections = [(section, [f for f in report.figures.values() if f.measure.section == section]) for section in measures.SECTIONS]
+    nonce = csp_nonce()
     charts = {
         "flow": chart.bar_chart(
-            "chart-flow", "Case flow: requests in the period and the stages they reached", report.flow, horizontal=True
+            "chart-flow", "Case flow: requests in the period and the stages they reached", report.flow, horizontal=True, nonce=nonce
         ),
-        "levels": chart.bar_chart("chart-levels", "Open cases by level at the end of the period", report.open_by_level, horizontal=True),
-        "reasons": chart.bar_chart("chart-reasons", "Closures in the period by reason", report.closures_by_reason, horizontal=True),
+        "levels": chart.bar_chart(
+            "chart-levels", "Open cases by level at the end of the period", report.open_by_level, horizontal=True, nonce=nonce
+        ),
+        "reasons": chart.bar_chart(
+            "chart-reasons", "Closures in the period by reason", report.closures_by_reason, horizontal=True, nonce=nonce
+        ),
     }
     team_names = [t.name for t in teams if filters.team in (None, t.id)]
     return render_template(

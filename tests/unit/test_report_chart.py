@@ -24,3 +24,11 @@ def test_report_chart_is_accessible_svg_without_script() -> None:
     assert '<title id="chart-x-title">Case flow</title>' in svg
     assert "Requests: 12; Assessed &lt;b&gt;: 7." in svg
     assert "<script" not in svg and "<b>" not in svg
+
+
+def test_report_chart_style_takes_the_page_nonce_and_no_style_attribute() -> None:
+    """The Content-Security-Policy allows the chart's ``<style>`` only with the page's nonce, and
+    no inline style attribute at all."""
+    svg = str(bar_chart("chart-x", "Case flow", _rows(), nonce="n0nce"))
+    assert '<style nonce="n0nce"' in svg and "<style>" not in svg
+    assert 'style="' not in svg
