@@ -44,8 +44,7 @@ lint: install ## ruff, mypy, import-linter, bandit, pip-audit (where reachable)
 	$(BIN)/mypy casework config
 	$(BIN)/lint-imports --config setup.cfg
 	$(BIN)/bandit -q -r casework config -ll
-	@if [ -n "$$CASEWORK_PIP_AUDIT" ]; then $(BIN)/pip-audit --skip-editable -r requirements/constraints.txt; \
-	  else echo "pip-audit: set CASEWORK_PIP_AUDIT=1 to query the vulnerability database"; fi
+	$(BIN)/python .ci/audit-dependencies
 
 typecheck: install ## mypy (strict on the pure modules and services)
 	$(BIN)/mypy casework config
