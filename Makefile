@@ -53,11 +53,11 @@ test-unit: install ## Pure rules, no app, no database
 	$(BIN)/pytest -q -n auto tests/unit
 
 test-sqlite: install assets ## Services, web, API and migrations on SQLite
-	$(BIN)/pytest -q -n auto tests/unit tests/services tests/web tests/api tests/migrations tests/cli
+	$(BIN)/pytest -q -n auto -m "not postgresql" tests/unit tests/services tests/web tests/api tests/migrations tests/cli tests/resilience
 
-test-postgres: install ## The database suites again on PostgreSQL ($$CASEWORK_TEST_DATABASE_URL)
+test-postgres: install ## The database suites again on PostgreSQL, and the fault tests ($$CASEWORK_TEST_DATABASE_URL)
 	@if [ -z "$$CASEWORK_TEST_DATABASE_URL" ]; then echo "CASEWORK_TEST_DATABASE_URL not set: PostgreSQL suite not run"; \
-	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli; fi
+	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli tests/resilience; fi
 
 test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium, installed if absent)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from flask import Flask, current_app, g, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -65,16 +65,17 @@ def _commit(response: Response) -> Response:
         if response.status_code < 400:
             session.commit()
         else:
-            session.rollback()
+            _rollback_quietly(session)
     except StaleDataError:
         session.rollback()
         return _error_response(StaleVersion())
     except DomainError as exc:
         session.rollback()
         return _error_response(exc)
-    except OperationalError:
-        session.rollback()
-        log.exception("database unavailable at commit (request %s)", request_id())
+    except (OperationalError, InterfaceError) as exc:
+        _rollback_quietly(session)
+        # The type only: the driver's message can quote the statement and its values.
+        log.error("database unavailable at commit (request %s): %s", request_id(), type(exc.orig).__name__)
         return _error_response(Unavailable())
     except Exception:
         # Including a failed audit append: the change and its audit event go together or not at all.
@@ -84,8 +85,23 @@ def _commit(response: Response) -> Response:
         error.code = "internal_error"
         return _error_response(error, 500)
     finally:
-        session.close()
+        _close_quietly(session)
     return response
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back a session whose connection may be gone (the database went away mid-request)."""
+    try:
+        session.rollback()
+    except (OperationalError, InterfaceError):
+        log.error("rollback failed: the database connection was lost (request %s)", request_id())
+
+
+def _close_quietly(session: Session) -> None:
+    try:
+        session.close()
+    except (OperationalError, InterfaceError):
+        log.error("closing the session failed: the database connection was lost (request %s)", request_id())
 
 
 def _error_response(exc: DomainError, status: int | None = None) -> Response:
@@ -97,8 +113,8 @@ def _error_response(exc: DomainError, status: int | None = None) -> Response:
 def _teardown(exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        _rollback_quietly(session)
+        _close_quietly(session)
 
 
 def _headers(response: Response) -> Response:
