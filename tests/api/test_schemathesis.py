@@ -62,7 +62,8 @@ def _endpoint(app: Any, operation: Any, ids: dict[str, str]) -> str:
     return str(endpoint)
 
 
-def _actor(key: tuple[str, str]) -> str:
+def preferred_actor(key: tuple[str, str]) -> str:
+    """Who sends a route in a walk: one the matrix allows (and the world does not block), the lead first."""
     blocked = BLOCKED.get(key, (frozenset(), 0))[0]
     allowed = sorted(EXPECTED[key] - blocked) or sorted(EXPECTED[key]) or ["lead"]
     return min(allowed, key=lambda a: (PREFERRED.index(a) if a in PREFERRED else len(PREFERRED), a))
@@ -139,7 +140,7 @@ def test_schemathesis_no_operation_answers_a_server_error(app, fuzz_world, backe
     statuses: Counter[int] = Counter()
     failures: list[str] = []
     for operation in mine:
-        actor = _actor((_endpoint(app, operation, w.ids), operation.method.upper()))
+        actor = preferred_actor((_endpoint(app, operation, w.ids), operation.method.upper()))
 
         def check(case: Any, response: Any, label: str = operation.label) -> None:
             statuses[response.status_code] += 1
