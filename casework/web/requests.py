@@ -57,9 +57,26 @@ def current_actor() -> Actor | None:
     return actor
 
 
+def refuse_as_stale() -> None:
+    """This page comes back with its form because the user's copy was stale: answer 409.
+
+    What the request did besides (reading the record again, and its audit event) is still
+    committed; only the refused write was rolled back by the view."""
+    g.stale_refused = True
+
+
 def _commit(response: Response) -> Response:
+    if g.pop("stale_refused", False) and response.status_code < 300:
+        response = _commit_then(response, 409)
+        return response
+    return _commit_then(response, None)
+
+
+def _commit_then(response: Response, status: int | None) -> Response:
     session: Session | None = g.pop("db_session", None)
     if session is None:
+        if status is not None:
+            response.status_code = status
         return response
     try:
         if response.status_code < 400:
@@ -86,6 +103,8 @@ def _commit(response: Response) -> Response:
         return _error_response(error, 500)
     finally:
         _close_quietly(session)
+    if status is not None:
+        response.status_code = status
     return response
 
 

@@ -269,25 +269,34 @@ def _destructive(action: str) -> bool:
 NOT_ON_A_PAGE_IN_THIS_WORLD: set[str] = set()
 
 
-def _wtforms_text_fields() -> set[str]:
-    """The names of the text fields of every WTForms class in casework."""
+def _wtforms_classes() -> list[type]:
+    """Every WTForms class in casework (the forms modules imported, their subclasses walked)."""
     import importlib
     import pkgutil
 
     from flask_wtf import FlaskForm
-    from wtforms import Field
-    from wtforms.fields import EmailField, HiddenField, PasswordField, SearchField, StringField, TextAreaField
 
     import casework
 
     for module in pkgutil.walk_packages(casework.__path__, "casework."):
         if module.name.endswith(".forms"):
             importlib.import_module(module.name)
-    names: set[str] = set()
+    found: list[type] = []
     pending = list(FlaskForm.__subclasses__())
     while pending:
         form = pending.pop()
         pending += form.__subclasses__()
+        found.append(form)
+    return found
+
+
+def _wtforms_text_fields() -> set[str]:
+    """The names of the text fields of every WTForms class in casework."""
+    from wtforms import Field
+    from wtforms.fields import EmailField, HiddenField, PasswordField, SearchField, StringField, TextAreaField
+
+    names: set[str] = set()
+    for form in _wtforms_classes():
         for name in dir(form):
             unbound = getattr(form, name, None)
             field_class = getattr(unbound, "field_class", None)
