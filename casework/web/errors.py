@@ -65,13 +65,14 @@ def render_error(error: DomainError, status: int | None = None) -> Response:
         # loads the user for every template unless told the database is down).
         g.database_unavailable = True
         response = Response(render_template("errors/unavailable.html", title=_TITLES[503]), mimetype="text/html")
-        response.headers["Retry-After"] = "30"
     else:
         response = Response(
             render_template("errors/error.html", status=status, title=_TITLES.get(status, "There is a problem"), message=error.message),
             mimetype="text/html",
         )
     response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "30"
     return response
 
 

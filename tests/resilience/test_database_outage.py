@@ -74,12 +74,14 @@ def _assert_unavailable_page(response: Any) -> None:
     assert "Try again in a few minutes" in html.get_text()
     assert html.select_one("link[href*='govuk-frontend']") is not None, "styled as a GOV.UK page"
     assert "Traceback" not in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "30"
 
 
 def _assert_unavailable_json(response: Any) -> None:
     assert response.status_code == 503
     assert response.json["error"]["code"] == "service_unavailable"
     assert response.json["error"]["message"]
+    assert response.headers["Retry-After"] == "30"
 
 
 def test_database_outage_answers_503_while_down_and_recovers_without_a_restart(running: Running) -> None:
