@@ -66,17 +66,16 @@ def refuse_as_stale() -> None:
 
 
 def _commit(response: Response) -> Response:
-    if g.pop("stale_refused", False) and response.status_code < 300:
-        response = _commit_then(response, 409)
-        return response
-    return _commit_then(response, None)
+    stale = bool(g.pop("stale_refused", False))
+    response = _commit_session(response)
+    if stale and response.status_code < 300:
+        response.status_code = 409  # the view sent its form back: someone else saved first
+    return response
 
 
-def _commit_then(response: Response, status: int | None) -> Response:
+def _commit_session(response: Response) -> Response:
     session: Session | None = g.pop("db_session", None)
     if session is None:
-        if status is not None:
-            response.status_code = status
         return response
     try:
         if response.status_code < 400:
@@ -103,8 +102,6 @@ def _commit_then(response: Response, status: int | None) -> Response:
         return _error_response(error, 500)
     finally:
         _close_quietly(session)
-    if status is not None:
-        response.status_code = status
     return response
 
 
