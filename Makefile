@@ -44,8 +44,7 @@ lint: install ## ruff, mypy, import-linter, bandit, pip-audit (where reachable)
 	$(BIN)/mypy casework config
 	$(BIN)/lint-imports --config setup.cfg
 	$(BIN)/bandit -q -r casework config -ll
-	@if [ -n "$$CASEWORK_PIP_AUDIT" ]; then $(BIN)/pip-audit --skip-editable -r requirements/constraints.txt; \
-	  else echo "pip-audit: set CASEWORK_PIP_AUDIT=1 to query the vulnerability database"; fi
+	$(BIN)/python .ci/audit-dependencies
 
 typecheck: install ## mypy (strict on the pure modules and services)
 	$(BIN)/mypy casework config
@@ -54,11 +53,11 @@ test-unit: install ## Pure rules, no app, no database
 	$(BIN)/pytest -q -n auto tests/unit
 
 test-sqlite: install assets ## Services, web, API and migrations on SQLite
-	$(BIN)/pytest -q -n auto tests/unit tests/services tests/web tests/api tests/migrations tests/cli
+	$(BIN)/pytest -q -n auto -m "not postgresql" tests/unit tests/services tests/web tests/api tests/migrations tests/cli tests/resilience
 
-test-postgres: install ## The database suites again on PostgreSQL ($$CASEWORK_TEST_DATABASE_URL)
+test-postgres: install ## The database suites again on PostgreSQL, and the fault tests ($$CASEWORK_TEST_DATABASE_URL)
 	@if [ -z "$$CASEWORK_TEST_DATABASE_URL" ]; then echo "CASEWORK_TEST_DATABASE_URL not set: PostgreSQL suite not run"; \
-	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli; fi
+	  else $(BIN)/pytest -q -n auto --db=postgresql tests/services tests/web tests/api tests/migrations tests/cli tests/resilience; fi
 
 test-e2e: install assets ## Browser journeys (Playwright + axe in Debian's chromium, installed if absent)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

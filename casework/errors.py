@@ -82,7 +82,9 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
-    status, code, default_message = 503, "unavailable", "The service is unavailable. Try again in a few minutes."
+    """The database (or another service the app needs) cannot be reached just now."""
+
+    status, code, default_message = 503, "service_unavailable", "The service is unavailable. Try again in a few minutes."
 
 
 def error_body(error: DomainError) -> dict[str, object]:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from casework.errors import Malformed, NotPermitted, ValidationFailed
 from casework.extensions import csrf
-from casework.web.access import contains_nul, require_token
+from casework.web.access import check_path_ids, contains_nul, require_token
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_VERSION = "1.0.0"
@@ -90,12 +90,16 @@ def endpoint(
         @wraps(view)
         def wrapped(**kwargs: Any) -> Response:
             require_token()
+            check_path_ids(kwargs)
             if roles and not any(g.actor.has_role(r) for r in roles):
                 raise NotPermitted()
             if body is not None:
                 kwargs["body"] = _load(body, _json_body())
             if query is not None:
-                kwargs["query"] = _load(query, request.args.to_dict())
+                args = request.args.to_dict()
+                if contains_nul(args):
+                    raise Malformed("The request contains characters that are not allowed.")
+                kwargs["query"] = _load(query, args)
             result = view(**kwargs)
             if isinstance(result, Response):  # a file (a PDF, a ZIP) the client asked for by Accept
                 return result

@@ -24,7 +24,7 @@ from casework.db import today
 from casework.errors import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from casework.families.services import OWNING_BASES
 from casework.web.access import roles_required
-from casework.web.requests import db_session
+from casework.web.requests import db_session, refuse_as_stale
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
 CASE_ROLES = ("practitioner", "manager")
@@ -153,6 +153,7 @@ def section(assessment_id: str, section_key: str) -> Response | str:
                 # Nothing is merged. The form keeps what this user typed and the page shows what
                 # is saved now; only a save made after seeing both (the new version) goes through.
                 dbs.rollback()
+                refuse_as_stale()
                 view = services.get_assessment(dbs, g.actor, assessment_id)
                 _first_field(form).errors = [STALE_MESSAGE]
                 form.version.raw_data = None
@@ -204,6 +205,7 @@ def submit(assessment_id: str) -> Response | str:
             problems = _missing(assessment_id, exc)
         except StaleVersion as exc:
             dbs.rollback()
+            refuse_as_stale()
             problems = [{"text": exc.message, "href": url_for("assessments.show", assessment_id=assessment_id)}]
         else:
             flash("Assessment submitted. A manager of the team will sign it off or return it with comments.", "success")
@@ -268,6 +270,8 @@ def review(assessment_id: str) -> Response | str:
                 target.errors = [*list(target.errors or []), *messages]
         except (StaleVersion, InvalidTransition) as exc:
             dbs.rollback()
+            if isinstance(exc, StaleVersion):
+                refuse_as_stale()
             form.decision.errors = [exc.message]
         else:
             flash(message, "success")

@@ -19,11 +19,11 @@ from casework.auth.models import User
 from casework.cases import rules
 from casework.cases.forms import STATUS_LABELS
 from casework.cases.models import Case, LevelTransition, Notification
-from casework.errors import DomainError, InvalidTransition, ValidationFailed
+from casework.errors import DomainError, InvalidTransition, StaleVersion, ValidationFailed
 from casework.families.models import Family
 from casework.practice import Practice
 from casework.web.forms import apply_problems
-from casework.web.requests import db_session
+from casework.web.requests import db_session, refuse_as_stale
 
 STATUS_TAGS = {
     "requested": "govuk-tag--light-blue",
@@ -118,6 +118,8 @@ def status_tag(status: str) -> dict[str, str]:
 def refused(form: FlaskForm, field: str, error: DomainError) -> None:
     """A service said no: undo whatever this request did, and show why against ``field``."""
     db_session().rollback()
+    if isinstance(error, StaleVersion):
+        refuse_as_stale()  # the form comes back, with a 409: someone else saved first
     if isinstance(error, ValidationFailed):
         apply_problems(form, error)
     else:

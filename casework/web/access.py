@@ -56,6 +56,8 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load_user(session_id: str) -> User | None:
+    if g.get("database_unavailable"):
+        return None  # the 503 page is being rendered: nobody is signed in as far as it knows
     settings = current_app.extensions["casework"]["settings"]
     row = auth.load_session(db_session(), session_id, settings.session_idle_timeout, settings.session_absolute_lifetime)
     g.user_session = row
@@ -124,7 +126,16 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def _check_path_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A path id that could name no record is a 404 before any query runs."""
+    """A path id that could name no record is a 404 before any query runs.
+
+    API operations check their ids after the token (``check_path_ids``), so that a caller
+    without one always gets 401, whatever the path."""
+    if endpoint is not None and endpoint.startswith("api."):
+        return
+    check_path_ids(values)
+
+
+def check_path_ids(values: dict[str, Any] | None) -> None:
     for key, value in (values or {}).items():
         if key.endswith("_id") and not (isinstance(value, str) and _ID.match(value)):
             raise NotFound()
@@ -142,10 +153,10 @@ def contains_nul(value: object) -> bool:
 
 
 def _refuse_nul() -> None:
+    if request.path.startswith("/api/"):
+        return  # API bodies and queries are checked when loaded, after the token
     if any(contains_nul(v) for v in request.args.listvalues()) or (
-        # API bodies are JSON only (checked when loaded); forms are parsed here for pages.
-        not request.path.startswith("/api/")
-        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
         and any(contains_nul(v) for v in request.form.listvalues())
     ):
         raise Malformed("The request contains characters that are not allowed.")

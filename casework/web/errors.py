@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -63,12 +63,19 @@ def render_error(error: DomainError, status: int | None = None) -> Response:
         response: Response = jsonify(error_body(error))
     elif isinstance(error, Restricted):
         response = Response(render_template("errors/restricted.html", message=error.message), mimetype="text/html")
+    elif status == 503:
+        # Rendered without the signed-in user or anything else that needs the database (Flask-Login
+        # loads the user for every template unless told the database is down).
+        g.database_unavailable = True
+        response = Response(render_template("errors/unavailable.html", title=_TITLES[503]), mimetype="text/html")
     else:
         response = Response(
             render_template("errors/error.html", status=status, title=_TITLES.get(status, "There is a problem"), message=error.message),
             mimetype="text/html",
         )
     response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "30"
     return response
 
 
@@ -92,13 +99,23 @@ def _unexpected(exc: Exception) -> Response:
         return _http_error(exc)
     if isinstance(exc, StaleDataError):
         return render_error(StaleVersion())
-    if isinstance(exc, OperationalError):
-        log.error("database unavailable: %s", type(exc.orig).__name__)
+    if database_unavailable(exc):
+        log.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
         return render_error(Unavailable())
     log.exception("unexpected error")
     err = DomainError("Sorry, there is a problem with the service. Try again later.")
     err.code = "internal_error"
     return render_error(err, 500)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached (down, restarting, connection cut).
+
+    The engine checks pooled connections before use (``pool_pre_ping``) and drops the whole pool
+    when one is found dead, so the first request after the database comes back succeeds."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def init_errors(app: Flask) -> None:

@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from flask import Flask, current_app, g, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -62,7 +62,23 @@ def current_actor() -> Actor | None:
     return actor
 
 
+def refuse_as_stale() -> None:
+    """This page comes back with its form because the user's copy was stale: answer 409.
+
+    What the request did besides (reading the record again, and its audit event) is still
+    committed; only the refused write was rolled back by the view."""
+    g.stale_refused = True
+
+
 def _commit(response: Response) -> Response:
+    stale = bool(g.pop("stale_refused", False))
+    response = _commit_session(response)
+    if stale and response.status_code < 300:
+        response.status_code = 409  # the view sent its form back: someone else saved first
+    return response
+
+
+def _commit_session(response: Response) -> Response:
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return response
@@ -70,16 +86,17 @@ def _commit(response: Response) -> Response:
         if response.status_code < 400 or g.pop("commit_on_error", False):
             session.commit()
         else:
-            session.rollback()
+            _rollback_quietly(session)
     except StaleDataError:
         session.rollback()
         return _error_response(StaleVersion())
     except DomainError as exc:
         session.rollback()
         return _error_response(exc)
-    except OperationalError:
-        session.rollback()
-        log.exception("database unavailable at commit (request %s)", request_id())
+    except (OperationalError, InterfaceError) as exc:
+        _rollback_quietly(session)
+        # The type only: the driver's message can quote the statement and its values.
+        log.error("database unavailable at commit (request %s): %s", request_id(), type(exc.orig).__name__)
         return _error_response(Unavailable())
     except Exception:
         # Including a failed audit append: the change and its audit event go together or not at all.
@@ -89,8 +106,23 @@ def _commit(response: Response) -> Response:
         error.code = "internal_error"
         return _error_response(error, 500)
     finally:
-        session.close()
+        _close_quietly(session)
     return response
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back a session whose connection may be gone (the database went away mid-request)."""
+    try:
+        session.rollback()
+    except (OperationalError, InterfaceError):
+        log.error("rollback failed: the database connection was lost (request %s)", request_id())
+
+
+def _close_quietly(session: Session) -> None:
+    try:
+        session.close()
+    except (OperationalError, InterfaceError):
+        log.error("closing the session failed: the database connection was lost (request %s)", request_id())
 
 
 def _error_response(exc: DomainError, status: int | None = None) -> Response:
@@ -102,8 +134,8 @@ def _error_response(exc: DomainError, status: int | None = None) -> Response:
 def _teardown(exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        _rollback_quietly(session)
+        _close_quietly(session)
 
 
 def _headers(response: Response) -> Response:

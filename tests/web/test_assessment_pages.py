@@ -120,7 +120,7 @@ def test_two_editors_second_gets_a_message_and_keeps_their_input(client, app, se
     stale = other.post(
         url, data={"csrf_token": csrf(second_form), "version": version, "q_view": "Dad says school is the worry", "draft": "x"}
     )
-    assert stale.status_code == 200 and title(stale).startswith("Error:")
+    assert stale.status_code == 409 and title(stale).startswith("Error:")  # refused, the form kept
     doc = page(stale)
     assert "Someone else saved" in doc.select_one(".govuk-error-summary").get_text()
     assert doc.find("textarea", {"name": "q_view"}).get_text() == "Dad says school is the worry"
