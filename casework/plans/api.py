@@ -58,10 +58,12 @@ def _outcome(view: PlanView, outcome: Outcome) -> dict[str, Any]:
     return _outcome_fields(outcome, latest)
 
 
-def _action(action: Action) -> dict[str, Any]:
+def _action(action: Action, owning: bool = True) -> dict[str, Any]:
+    """An action; ``owning``: the reader is of the owning team (only they read its internal note)."""
     amber = practice_of(db_session()).timescales.action_amber_working_days
     fields = ("id", "plan_id", "outcome_id", "version", "description", "owner_user_id", "owner_person_id", "due_on", "status", "note")
     return {name: getattr(action, name) for name in fields} | {
+        "note": action.note if owning else None,
         "shared_without_consent": action.shared_without_consent,
         "rag": rules.action_rag(action.status, action.due_on, today(), amber),
     }
@@ -72,6 +74,7 @@ def _review(view: PlanView, review: Review) -> dict[str, Any]:
     scores = view.scores.get(review.id, {})
     attendance = {k: v for k, v in review.attendance.items() if k not in view.decision.withheld}
     return {name: getattr(review, name) for name in fields} | {
+        "internal_notes": review.internal_notes if view.owning else None,
         "attendance": attendance,
         "scores": [{"outcome_id": o, "score": s} for o, s in sorted(scores.items())],
         "shared_without_consent": review.shared_without_consent,
@@ -96,10 +99,10 @@ def _plan(view: PlanView) -> dict[str, Any]:
         "review_overdue": rules.review_overdue(plan.next_review_on, today()),
         "strengths": plan.strengths,
         "contingency": plan.contingency,
-        "analysis": plan.analysis,
+        "analysis": plan.analysis if view.owning else None,
         "statements_of_disagreement": _statements(view, plan.id),
         "outcomes": [_outcome(view, o) for o in view.outcomes],
-        "actions": [_action(a) for a in view.actions],
+        "actions": [_action(a, view.owning) for a in view.actions],
         "reviews": [_review(view, r) for r in view.reviews],
     }
 
@@ -177,7 +180,7 @@ def add_action(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
 )
 def list_actions(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
-    return _page([_action(a) for a in view.actions], query)
+    return _page([_action(a, view.owning) for a in view.actions], query)
 
 
 @endpoint(

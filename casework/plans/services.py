@@ -44,8 +44,13 @@ class PlanView:
     statements: dict[str, list[DisagreementStatement]] = field(default_factory=dict)
 
     @property
+    def owning(self) -> bool:
+        """The owning team: the only readers of the internal fields (analysis, internal notes, action notes)."""
+        return self.decision.basis in OWNING_BASES
+
+    @property
     def may_write(self) -> bool:
-        return self.decision.basis in OWNING_BASES and self.case.status in case_rules.OPEN_STATUSES
+        return self.owning and self.case.status in case_rules.OPEN_STATUSES
 
 
 def _owning(decision: Decision) -> None:

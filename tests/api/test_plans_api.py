@@ -129,3 +129,35 @@ def test_plans_api_partners_read_and_strangers_see_nothing(client, setup):
     _error(client.post(f"{API}/plans/{plan['id']}/outcomes", json=body, headers=s["hs"]), 404, "not_found")
     _error(client.patch(f"{API}/actions/nope", json={"version": 1, "status": "done"}, headers=h), 404, "not_found")
     _error(client.post(f"{API}/plans/{plan['id']}/reviews", json={"held_on": "not a date"}, headers=h), 422, "validation_failed")
+
+
+def test_plans_api_internal_fields_are_for_the_owning_team_only(client, setup):
+    """The practitioners' analysis, a review's internal notes and an action's note are the owning
+    team's: a partner reading the plan gets them as null, through every route that shows them."""
+    s, h = setup, setup["h"]
+    plan = _ok(client.post(f"{API}/cases/{s['case'].id}/plan", json={"analysis": "Internal view"}, headers=h), 201)
+    body = {"person_ids": [s["child"].id], "need": "School", "what_better_looks_like": "School", "baseline_score": 3}
+    outcome = _ok(client.post(f"{API}/plans/{plan['id']}/outcomes", json=body, headers=h), 201)
+    due = (date.today() + timedelta(days=5)).isoformat()
+    action = {"outcome_id": outcome["id"], "description": "Walk to school", "owner_person_id": s["mum"].id, "due_on": due}
+    action = _ok(client.post(f"{API}/plans/{plan['id']}/actions", json=action, headers=h), 201)
+    noted = {"version": action["version"], "status": "in_progress", "note": "Internal action note"}
+    assert _ok(client.patch(f"{API}/actions/{action['id']}", json=noted, headers=h))["note"] == "Internal action note"
+    review = {
+        "held_on": date.today().isoformat(),
+        "attendees": [s["lead"].id],
+        "scores": [{"outcome_id": outcome["id"], "score": 5}],
+        "conclusion": "same",
+        "summary": "Steady",
+        "internal_notes": "Internal review notes",
+    }
+    _ok(client.post(f"{API}/plans/{plan['id']}/reviews", json=review, headers=h), 201)
+    mine = _ok(client.get(f"{API}/cases/{s['case'].id}/plan", headers=h))
+    assert mine["analysis"] == "Internal view" and mine["reviews"][0]["internal_notes"] == "Internal review notes"
+    assert mine["actions"][0]["note"] == "Internal action note"
+    theirs = _ok(client.get(f"{API}/cases/{s['case'].id}/plan", headers=s["hp"]))
+    assert theirs["analysis"] is None and theirs["reviews"][0]["internal_notes"] is None and theirs["actions"][0]["note"] is None
+    assert theirs["reviews"][0]["summary"] == "Steady"
+    for url in (f"/plans/{plan['id']}/reviews", f"/plans/{plan['id']}/actions"):
+        text = client.get(API + url, headers=s["hp"]).get_data(as_text=True)
+        assert "Internal" not in text, url
