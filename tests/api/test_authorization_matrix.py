@@ -431,6 +431,7 @@ def _build(session, world) -> World:  # type: ignore[no-untyped-def]
         "check_id": closed.id,
         "restriction_id": kept[0],
         "hold_id": kept[1],
+        "kept_family_id": kept[2],
         "export_id": export.id,
         "export_version": str(export.version),
         "token": "cw_not-a-reset-token",
@@ -448,7 +449,7 @@ def _restricted_and_held(session, world, users):  # type: ignore[no-untyped-def]
     person = world.person(users["lead"], family, given_name="Ida", family_name="Quill", role="parent_carer", parental_responsibility=True)
     ig = actor_for(users["ig_officer"])
     restriction = retention.set_restriction(session, ig, family.id, person_id=person.id, reason="Objection")
-    return restriction.id, retention.set_hold(session, ig, family.id, reason="Public inquiry").id
+    return restriction.id, retention.set_hold(session, ig, family.id, reason="Public inquiry").id, family.id
 
 
 def _closed_case_with_check(session, world, user):  # type: ignore[no-untyped-def]

@@ -215,6 +215,38 @@ EDITS = [
         kept=_case_open_and_reallocated,
         covers="POST /cases/{case_id}/close",
     ),
+    StaleEdit(
+        "subject access review: two saves",
+        read=lambda ctx: _export(ctx),  # the draft, with the third-party information pre-marked
+        first=lambda ctx, seen: _save_export(ctx, seen["version"], []),
+        second=lambda ctx, seen: _save_export(ctx, seen["version"], seen["redactions"]),
+        kept=lambda ctx: _export(ctx)["redactions"] == [],
+        covers="PATCH /subject-access-reviews/{export_id}",
+    ),
+    StaleEdit(
+        "subject access review: released from the copy read before a save",
+        read=lambda ctx: _export(ctx)["version"],
+        first=lambda ctx, v: _save_export(ctx, v, []),
+        second=lambda ctx, v: ctx.api("ig_officer", "POST", f"{API}/subject-access-reviews/{ctx.id('export_id')}/release", {"version": v}),
+        kept=lambda ctx: _export(ctx)["status"] == "draft" and _export(ctx)["redactions"] == [],
+        covers="POST /subject-access-reviews/{export_id}/release",
+    ),
+    StaleEdit(
+        "restriction: lifted in two places",
+        read=lambda ctx: _kept(ctx, "restrictions", "restriction_id")["version"],
+        first=lambda ctx, v: _lift(ctx, "restrictions", "restriction_id", v, "Resolved"),
+        second=lambda ctx, v: _lift(ctx, "restrictions", "restriction_id", v, "Again"),
+        kept=lambda ctx: _kept(ctx, "restrictions", "restriction_id")["lifted_at"] is not None,
+        covers="POST /restrictions/{restriction_id}/lift",
+    ),
+    StaleEdit(
+        "legal hold: lifted in two places",
+        read=lambda ctx: _kept(ctx, "legal-holds", "hold_id")["version"],
+        first=lambda ctx, v: _lift(ctx, "legal-holds", "hold_id", v, "Inquiry closed"),
+        second=lambda ctx, v: _lift(ctx, "legal-holds", "hold_id", v, "Again"),
+        kept=lambda ctx: _kept(ctx, "legal-holds", "hold_id")["lifted_at"] is not None,
+        covers="POST /legal-holds/{hold_id}/lift",
+    ),
     # The pages: two tabs (or two people) open the same form
     StaleEdit(
         "assessment section page: two saves",
@@ -270,6 +302,14 @@ EDITS = [
         covers="ConfirmForm",
     ),
     StaleEdit(
+        "data protection page: a restriction lifted in two tabs",
+        read=lambda ctx: (_lift_form(ctx, "a"), _lift_form(ctx, "b")),
+        first=lambda ctx, forms: _post(ctx, "ig_officer", "a", _lift_url(ctx), forms[0], reason="Resolved"),
+        second=lambda ctx, forms: _post(ctx, "ig_officer", "b", _lift_url(ctx), forms[1], reason="Again"),
+        kept=lambda ctx: _kept(ctx, "restrictions", "restriction_id")["lifted_at"] is not None,
+        covers="LiftForm",
+    ),
+    StaleEdit(
         "close page: closed from a form opened before the case was reallocated",
         prepare=_no_pending_change,
         read=lambda ctx: _form(ctx, "lead", "a", f"/cases/{ctx.id('case_id')}/close"),
@@ -279,6 +319,38 @@ EDITS = [
         covers="CloseForm",
     ),
 ]
+
+
+def _export(ctx: Ctx) -> dict[str, Any]:
+    """The information governance officer's subject access review as it stands."""
+    return dict(ctx.api("ig_officer", "GET", f"{API}/subject-access-reviews/{ctx.id('export_id')}").json)
+
+
+def _save_export(ctx: Ctx, version: Any, redactions: list[Any]) -> Any:
+    body = {"version": int(version), "redactions": redactions}
+    return ctx.api("ig_officer", "PATCH", f"{API}/subject-access-reviews/{ctx.id('export_id')}", body)
+
+
+def _kept(ctx: Ctx, kind: str, name: str) -> dict[str, Any]:
+    """A restriction or legal hold of the world's restricted and held family, as the API lists it."""
+    items = ctx.api("ig_officer", "GET", f"{API}/families/{ctx.id('kept_family_id')}/{kind}").json["items"]
+    return dict(next(item for item in items if item["id"] == ctx.id(name)))
+
+
+def _lift_url(ctx: Ctx) -> str:
+    return f"/data-protection/restrictions/{ctx.id('restriction_id')}/lift"
+
+
+def _lift_form(ctx: Ctx, tab: str) -> tuple[str, str]:
+    """The lift form of the world's restriction, as one of the officer's tabs shows it."""
+    doc = ctx.browser("ig_officer", tab).get(f"/data-protection/families/{ctx.id('kept_family_id')}")
+    assert doc.status_code == 200, doc.status_code
+    form = page(doc).find("form", {"action": _lift_url(ctx)})
+    return csrf(doc), str(form.find("input", {"name": "version"})["value"])
+
+
+def _lift(ctx: Ctx, kind: str, name: str, version: Any, reason: str) -> Any:
+    return ctx.api("ig_officer", "POST", f"{API}/{kind}/{ctx.id(name)}/lift", {"version": int(version), "reason": reason})
 
 
 def _body_schema(operation: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +380,7 @@ def test_stale_edits_second_writer_is_refused_and_nothing_is_overwritten(app, se
     headers = {name: bearer(session, user) for name, user in w.users.items()}
     # Signed in before any row's SAVEPOINT, so that rolling a row back keeps the sessions.
     clients: dict[tuple[str, str], Any] = {}
-    for actor in ("lead", "team_practitioner", "team_manager"):
+    for actor in ("lead", "team_practitioner", "team_manager", "ig_officer"):
         for tab in ("a", "b"):
             clients[actor, tab] = app.test_client()
             sign_in(clients[actor, tab], session, w.users[actor])
