@@ -11,7 +11,7 @@ from typing import Any
 from flask import g
 
 from casework.api import endpoint
-from casework.api.schemas import PageQuerySchema
+from casework.api.schemas import PageQuerySchema, page_of
 from casework.cases import leads, services, transitions
 from casework.cases.models import Case, LeadAssignment, LevelTransition
 from casework.cases.rules import Flags
@@ -45,12 +45,6 @@ class CaseView:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.case, name)
-
-
-def _page(items: list[Any], query: dict[str, Any]) -> dict[str, Any]:
-    """One page of a short history that the services return whole."""
-    start = (query["page"] - 1) * query["per_page"]
-    return {"items": items[start : start + query["per_page"]], "page": query["page"], "per_page": query["per_page"], "total": len(items)}
 
 
 @endpoint(
@@ -143,7 +137,7 @@ def assign_lead_professional(case_id: str, body: dict[str, Any]) -> CaseView:
     errors=(401, 404),
 )
 def list_lead_professionals(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return _page(leads.lead_history(db_session(), g.actor, case_id), query)
+    return page_of(leads.lead_history(db_session(), g.actor, case_id), query)
 
 
 @endpoint(
@@ -197,7 +191,7 @@ def request_transition(case_id: str, body: dict[str, Any]) -> LevelTransition:
     errors=(401, 404),
 )
 def list_case_transitions(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return _page(transitions.list_transitions(db_session(), g.actor, case_id), query)
+    return page_of(transitions.list_transitions(db_session(), g.actor, case_id), query)
 
 
 @endpoint("/transitions/<transition_id>", "GET", summary="Read a change of level", tag="Transitions", response=TransitionSchema)

@@ -27,7 +27,7 @@ from typing import Any
 from flask import g
 
 from casework.api import endpoint
-from casework.api.schemas import PageQuerySchema
+from casework.api.schemas import PageQuerySchema, page_of
 from casework.consent import report, services, visibility
 from casework.consent.models import Consent, ShareWithoutConsent, TeamMember
 from casework.consent.schemas import (
@@ -49,12 +49,6 @@ from casework.consent.schemas import (
 from casework.web.requests import db_session
 
 _HOW = {"owning team": "owning_team", "Team Around the Family": "team_around_the_family"}
-
-
-def _page(items: list[Any], query: dict[str, Any]) -> dict[str, Any]:
-    """One page of a short history that the services return whole."""
-    start = (query["page"] - 1) * query["per_page"]
-    return {"items": items[start : start + query["per_page"]], "page": query["page"], "per_page": query["per_page"], "total": len(items)}
 
 
 @endpoint(
@@ -85,7 +79,7 @@ def record_consent(case_id: str, body: dict[str, Any]) -> Consent:
     errors=(401, 404),
 )
 def list_consents(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return _page(services.list_consents(db_session(), g.actor, case_id), query)
+    return page_of(services.list_consents(db_session(), g.actor, case_id), query)
 
 
 @endpoint(
@@ -114,7 +108,7 @@ def record_override(case_id: str, body: dict[str, Any]) -> ShareWithoutConsent:
     errors=(401, 404),
 )
 def list_overrides(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return _page(services.list_overrides(db_session(), g.actor, case_id), query)
+    return page_of(services.list_overrides(db_session(), g.actor, case_id), query)
 
 
 @endpoint(
@@ -131,7 +125,7 @@ def list_overrides(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
 )
 def share_without_consent_report(query: dict[str, Any]) -> dict[str, Any]:
     rows = report.share_without_consent_report(db_session(), g.actor, state=query.pop("state"))
-    return _page(rows, query)
+    return page_of(rows, query)
 
 
 @endpoint(
@@ -160,7 +154,7 @@ def add_team_member(case_id: str, body: dict[str, Any]) -> TeamMember:
     errors=(401, 404),
 )
 def list_team_members(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return _page(services.list_team_members(db_session(), g.actor, case_id), query)
+    return page_of(services.list_team_members(db_session(), g.actor, case_id), query)
 
 
 @endpoint(
@@ -200,7 +194,7 @@ def list_viewers(case_id: str, query: dict[str, Any]) -> dict[str, Any]:
         }
         for v in viewers
     ]
-    return _page(rows, query)
+    return page_of(rows, query)
 
 
 @endpoint(

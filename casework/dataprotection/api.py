@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, g, render_template, request
 
 from casework.api import endpoint
+from casework.api.schemas import PageQuerySchema, page_of
 from casework.dataprotection import rectify, review, sar
 from casework.dataprotection.schemas import (
     CorrectionCreateSchema,
@@ -59,11 +60,6 @@ def subject_access_export(person_id: str) -> Any:
 WRITERS = ("practitioner", "manager", "ig_officer")
 
 
-def _all(items: list[Any]) -> dict[str, Any]:
-    """A whole history as one page (API.md's list shape)."""
-    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
-
-
 @endpoint(
     "/people/<person_id>/corrections",
     "POST",
@@ -100,11 +96,12 @@ def correct_family(family_id: str, body: dict[str, Any]) -> Any:
     "GET",
     summary="The history of corrections of a person's details and their family's, newest first",
     tag="Data protection",
+    query=PageQuerySchema,
     response=CorrectionPageSchema,
     roles=WRITERS,
 )
-def list_corrections(person_id: str) -> Any:
-    return _all(rectify.list_corrections(db_session(), g.actor, person_id))
+def list_corrections(person_id: str, query: dict[str, Any]) -> Any:
+    return page_of(rectify.list_corrections(db_session(), g.actor, person_id), query)
 
 
 @endpoint(
@@ -128,11 +125,12 @@ def add_statement(person_id: str, body: dict[str, Any]) -> Any:
     "GET",
     summary="A person's statements of disagreement, newest first",
     tag="Data protection",
+    query=PageQuerySchema,
     response=StatementPageSchema,
     roles=WRITERS,
 )
-def list_statements(person_id: str) -> Any:
-    return _all(rectify.list_statements(db_session(), g.actor, person_id))
+def list_statements(person_id: str, query: dict[str, Any]) -> Any:
+    return page_of(rectify.list_statements(db_session(), g.actor, person_id), query)
 
 
 def _review(found: review.Review) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from casework.assessments.models import Assessment
 from casework.audit import trail
+from casework.cases.services import plausible_id
 from casework.consent.policy import Actor
 from casework.dataprotection import rules
 from casework.dataprotection.models import Correction, DisagreementStatement
@@ -33,7 +34,7 @@ IG_BASIS = "ig_officer"
 
 
 def _person(session: Session, person_id: str) -> tuple[Person, Family]:
-    person = session.get(Person, person_id) if person_id and len(person_id) <= 36 else None
+    person = session.get(Person, person_id) if plausible_id(person_id) else None
     family = session.get(Family, person.family_id) if person is not None else None
     if person is None or family is None:
         raise NotFound()
@@ -96,10 +97,14 @@ def person_record(session: Session, actor: Actor, person_id: str) -> PersonRecor
 
 def family_record(session: Session, actor: Actor, family_id: str) -> Family:
     """A family's details for correcting them (one audited read)."""
-    family = session.get(Family, family_id) if family_id and len(family_id) <= 36 else None
-    if family is None:
-        raise NotFound()
-    basis = IG_BASIS if actor.has_role("ig_officer") else visible_family(session, actor, family.id)[1].basis
+    if actor.has_role("ig_officer"):
+        family = session.get(Family, family_id) if plausible_id(family_id) else None
+        if family is None:
+            raise NotFound()
+        basis: str | None = IG_BASIS
+    else:
+        family, decision = visible_family(session, actor, family_id)
+        basis = decision.basis
     trail.record(session, "family.read", subject_type="family", subject_id=family.id, family_id=family.id, basis=basis)
     return family
 
@@ -155,7 +160,7 @@ def correct_person(session: Session, actor: Actor, person_id: str, *, field: str
 
 def correct_family(session: Session, actor: Actor, family_id: str, *, field: str, value: str | None, reason: str | None) -> Correction:
     """Correct one of a family's details (address, postcode), keeping the previous value."""
-    family = session.get(Family, family_id) if family_id and len(family_id) <= 36 else None
+    family = session.get(Family, family_id) if plausible_id(family_id) else None
     if family is None:
         raise NotFound()
     return _correct(session, actor, family, family, field=field, value=value, reason=reason)

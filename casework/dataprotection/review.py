@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.cases.services import plausible_id
 from casework.consent.policy import Actor
 from casework.dataprotection import package, redaction, sar
 from casework.dataprotection.models import SubjectAccessExport
@@ -67,7 +68,7 @@ def _review_of(session: Session, row: SubjectAccessExport) -> Review:
 
 def _visible(session: Session, actor: Actor, export_id: str) -> SubjectAccessExport:
     sar.ig_only(actor)
-    row = session.get(SubjectAccessExport, export_id) if export_id and len(export_id) <= 36 else None
+    row = session.get(SubjectAccessExport, export_id) if plausible_id(export_id) else None
     if row is None:
         raise NotFound()
     return row

@@ -24,6 +24,7 @@ from casework.audit.models import AuditEvent
 from casework.audit.who import person_events
 from casework.auth.models import Organisation, User
 from casework.cases.models import Case, LevelTransition
+from casework.cases.services import plausible_id
 from casework.consent.models import Consent, ShareWithoutConsent
 from casework.consent.policy import Actor
 from casework.dataprotection import redaction
@@ -108,7 +109,7 @@ def ig_only(actor: Actor) -> None:
 
 def subject(session: Session, actor: Actor, person_id: str) -> tuple[Person, Family]:
     ig_only(actor)
-    person = session.get(Person, person_id) if person_id and len(person_id) <= 36 else None
+    person = session.get(Person, person_id) if plausible_id(person_id) else None
     family = session.get(Family, person.family_id) if person is not None else None
     if person is None or family is None:
         raise NotFound()

@@ -11,7 +11,7 @@ from typing import Any
 from flask import g
 
 from casework.api import endpoint
-from casework.api.schemas import PageQuerySchema
+from casework.api.schemas import PageQuerySchema, page_of
 from casework.cases.services import practice_of
 from casework.db import today
 from casework.plans import closure, rules, services
@@ -107,11 +107,6 @@ def _plan(view: PlanView) -> dict[str, Any]:
     }
 
 
-def _page(items: list[Any], query: dict[str, Any]) -> dict[str, Any]:
-    start = (query["page"] - 1) * query["per_page"]
-    return {"items": items[start : start + query["per_page"]], "page": query["page"], "per_page": query["per_page"], "total": len(items)}
-
-
 @endpoint(
     "/cases/<case_id>/plan",
     "POST",
@@ -153,7 +148,7 @@ def add_outcome(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
 @endpoint("/plans/<plan_id>/outcomes", "GET", summary="The plan's outcomes", tag="Plans", query=PageQuerySchema, response=OutcomePageSchema)
 def list_outcomes(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
-    return _page([_outcome(view, o) for o in view.outcomes], query)
+    return page_of([_outcome(view, o) for o in view.outcomes], query)
 
 
 @endpoint(
@@ -180,7 +175,7 @@ def add_action(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
 )
 def list_actions(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
-    return _page([_action(a, view.owning) for a in view.actions], query)
+    return page_of([_action(a, view.owning) for a in view.actions], query)
 
 
 @endpoint(
@@ -241,7 +236,7 @@ def hold_review(plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
 )
 def list_reviews(plan_id: str, query: dict[str, Any]) -> dict[str, Any]:
     view = services.get_plan_by_id(db_session(), g.actor, plan_id)
-    return _page([_review(view, r) for r in view.reviews], query)
+    return page_of([_review(view, r) for r in view.reviews], query)
 
 
 @endpoint(

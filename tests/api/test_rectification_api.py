@@ -31,6 +31,9 @@ def test_corrections_api_keeps_the_history(client, session, t):
     assert family.status_code == 201
     listed = client.get(url, headers=h).json
     assert listed["total"] == 2 and {c["field"] for c in listed["items"]} == {"family_name", "address_line_1"}
+    paged = client.get(url, query_string={"per_page": 1, "page": 2}, headers=h).json  # API.md's paging, as every list
+    assert paged["total"] == 2 and paged["per_page"] == 1 and len(paged["items"]) == 1
+    assert client.get(url, query_string={"per_page": 500}, headers=h).status_code == 422
     member = client.get(f"{API}/families/{t.family.id}/members", headers=h).json["items"]
     assert {m["family_name"] for m in member if m["id"] == t.mother.id} == {"Quill-Smith"}
 
